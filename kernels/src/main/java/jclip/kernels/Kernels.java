@@ -1,0 +1,109 @@
+package jclip.kernels;
+
+/**
+ * Everything the tensor core asks of a device, on raw buffers with explicit sizes, offsets and
+ * strides. The CPU implementation is the reference; a CUDA implementation launches kernels that
+ * are tested against it. All offsets and strides count elements, not bytes. Unless a parameter is
+ * named as strided, buffers are read and written contiguously from the given offset.
+ */
+public interface Kernels {
+    String name();
+
+    MemoryStats memory();
+
+    /** A new buffer; its contents are unspecified until written. */
+    Buffer allocate(DType dtype, int length);
+
+    /** Copies n elements from a host array (float[], short[], int[], long[] or byte[] matching the dtype). */
+    void write(Buffer dst, int dstOffset, Object src, int srcOffset, int n);
+
+    /** Copies n elements into a host array of the type matching the buffer's dtype. */
+    void read(Buffer src, int srcOffset, Object dst, int dstOffset, int n);
+
+    void fill(Buffer out, int offset, int n, double value);
+
+    /**
+     * dst[index·dstStrides] = convert(src[index·srcStrides]) for every index of {@code shape};
+     * converts between any two dtypes (float to integer truncates toward zero).
+     */
+    void copy(int[] shape, Buffer src, int srcOffset, int[] srcStrides, Buffer dst, int dstOffset, int[] dstStrides);
+
+    /** y = op(x; param), F32. */
+    void unary(UnaryOp op, float param, Buffer x, int xOffset, Buffer y, int yOffset, int n);
+
+    /** gx = gy · op'(x), F32, contiguous from offset 0; y = op(x) is passed where the rule uses it. */
+    void unaryBackward(UnaryOp op, float param, Buffer x, Buffer y, Buffer gy, Buffer gx, int n);
+
+    /** out = op(a, b), F32; a and b strided (stride 0 broadcasts), out contiguous with {@code shape}. */
+    void binary(BinaryOp op, int[] shape, Buffer a, int aOffset, int[] aStrides,
+            Buffer b, int bOffset, int[] bStrides, Buffer out, int outOffset);
+
+    /** out = cond != 0 ? a : b, F32, strided inputs, contiguous out. */
+    void where(int[] shape, Buffer cond, int cOffset, int[] cStrides, Buffer a, int aOffset, int[] aStrides,
+            Buffer b, int bOffset, int[] bStrides, Buffer out, int outOffset);
+
+    /** x viewed as [outer, dim, inner] contiguous; out [outer, inner] (I64 for ARGMAX, else F32). */
+    void reduce(ReduceOp op, Buffer x, int xOffset, int outer, int dim, int inner, Buffer out);
+
+    /** Row-major batched C = alpha·op(A)·op(B) + beta·C, F32 (see jclip.kernels.cpu.Gemm). */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+            Buffer a, int aOffset, int lda, int strideA, Buffer b, int bOffset, int ldb, int strideB,
+            float beta, Buffer c, int cOffset, int ldc, int strideC, int batch);
+
+    /** Softmax (or log-softmax) over the last dimension of x [rows, cols]. */
+    void softmax(boolean log, Buffer x, int xOffset, Buffer y, int rows, int cols);
+
+    /** gx from y = softmax(x) (or log-softmax) and gy, all [rows, cols]. */
+    void softmaxBackward(boolean log, Buffer y, Buffer gy, Buffer gx, int rows, int cols);
+
+    /** y = (x - mean)·rstd·gamma + beta over the last dimension; saves mean and rstd [rows]. */
+    void layerNorm(Buffer x, int xOffset, Buffer gamma, Buffer beta, float eps, Buffer y, Buffer mean, Buffer rstd,
+            int rows, int cols);
+
+    /** gx written; gGamma and gBeta accumulated (+=). */
+    void layerNormBackward(Buffer x, int xOffset, Buffer gamma, Buffer mean, Buffer rstd, Buffer gy,
+            Buffer gx, Buffer gGamma, Buffer gBeta, int rows, int cols);
+
+    /** out[o, i, j] = src[o, index[i], j]; src [outer, srcDim, inner], index [count] (I32 or I64). */
+    void indexSelect(Buffer src, int srcOffset, Buffer index, int indexOffset, Buffer out,
+            int outer, int srcDim, int count, int inner);
+
+    /** dst[o, index[i], j] += g[o, i, j]: the backward of indexSelect. */
+    void indexAdd(Buffer g, Buffer index, int indexOffset, Buffer dst, int outer, int dstDim, int count, int inner);
+
+    /** out[o, i, j] = src[o, index[o, i, j], j]; src [outer, srcDim, inner], index [outer, count, inner]. */
+    void gather(Buffer src, int srcOffset, Buffer index, int indexOffset, Buffer out,
+            int outer, int srcDim, int count, int inner);
+
+    /** dst[o, index[o, i, j], j] += g[o, i, j]: the backward of gather. */
+    void scatterAdd(Buffer g, Buffer index, int indexOffset, Buffer dst, int outer, int dstDim, int count, int inner);
+
+    /** NCHW convolution, weight [cOut, cIn, kH, kW], bias [cOut] or null. */
+    void conv2d(Buffer x, Buffer weight, Buffer bias, Buffer y, Conv2dShape s);
+
+    void conv2dBackwardInput(Buffer gy, Buffer weight, Buffer gx, Conv2dShape s);
+
+    /** gWeight and gBias (nullable) accumulated (+=). */
+    void conv2dBackwardWeight(Buffer x, Buffer gy, Buffer gWeight, Buffer gBias, Conv2dShape s);
+
+    void avgPool2d(Buffer x, Buffer y, Pool2dShape s);
+
+    void avgPool2dBackward(Buffer gy, Buffer gx, Pool2dShape s);
+
+    /**
+     * Training-mode batch norm over (N, H, W) of x [n, c, hw]: normalises with batch statistics,
+     * saves mean and 1/sqrt(var + eps), and updates the running statistics with momentum.
+     */
+    void batchNormTraining(Buffer x, Buffer gamma, Buffer beta, float eps, float momentum,
+            Buffer runningMean, Buffer runningVar, Buffer y, Buffer saveMean, Buffer saveInvStd, int n, int c, int hw);
+
+    void batchNormEval(Buffer x, Buffer gamma, Buffer beta, float eps, Buffer runningMean, Buffer runningVar,
+            Buffer y, int n, int c, int hw);
+
+    /** gx written; gGamma and gBeta accumulated (+=). */
+    void batchNormTrainingBackward(Buffer x, Buffer gy, Buffer saveMean, Buffer saveInvStd, Buffer gamma,
+            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw);
+
+    void batchNormEvalBackward(Buffer x, Buffer gy, Buffer gamma, float eps, Buffer runningMean, Buffer runningVar,
+            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw);
+}

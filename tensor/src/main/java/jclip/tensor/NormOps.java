@@ -1,0 +1,69 @@
+package jclip.tensor;
+
+import jclip.kernels.DType;
+
+/** Layer norm, batch norm and L2 normalisation. */
+final class NormOps {
+    private NormOps() {}
+
+    static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
+        PointwiseOps.requireF32(x, "layerNorm");
+        int cols = x.size(-1);
+        if (gamma.numel() != cols || beta.numel() != cols)
+            throw new IllegalArgumentException("layerNorm over " + cols + " features: gamma " + Shape.str(gamma.shapeRef())
+                    + ", beta " + Shape.str(beta.shapeRef()));
+        int rows = x.numel() / Math.max(cols, 1);
+        Tensor xc = x.contiguous(), gc = ViewOps.dense(gamma), bc = ViewOps.dense(beta);
+        Tensor y = Tensor.empty(x.device(), DType.F32, x.shapeRef());
+        Tensor mean = Tensor.empty(x.device(), DType.F32, rows);
+        Tensor rstd = Tensor.empty(x.device(), DType.F32, rows);
+        x.kernels().layerNorm(xc.buffer(), xc.offset, gc.buffer(), bc.buffer(), eps, y.buffer(), mean.buffer(), rstd.buffer(), rows, cols);
+        return Autograd.record(y, "layerNorm", g -> {
+            Tensor gx = Tensor.empty(g.device(), DType.F32, x.shapeRef());
+            Tensor gGamma = gamma.zerosLike(), gBeta = beta.zerosLike();
+            g.kernels().layerNormBackward(xc.buffer(), xc.offset, gc.buffer(), mean.buffer(), rstd.buffer(),
+                    ViewOps.dense(g).buffer(), gx.buffer(), gGamma.buffer(), gBeta.buffer(), rows, cols);
+            return new Tensor[] {gx, gGamma, gBeta};
+        }, x, gamma, beta);
+    }
+
+    static Tensor l2Normalize(Tensor x, int dim, float eps) {
+        Tensor norm = x.mul(x).sum(dim, true).sqrt().clampMin(eps);
+        return x.div(norm);
+    }
+
+    static Tensor batchNorm2d(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+            boolean training, float momentum, float eps) {
+        PointwiseOps.requireF32(x, "batchNorm2d");
+        if (x.ndim() != 4) throw new IllegalArgumentException("batchNorm2d needs [N, C, H, W], got " + Shape.str(x.shapeRef()));
+        int n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
+        for (Tensor t : new Tensor[] {gamma, beta, runningMean, runningVar})
+            if (t.numel() != c || !t.isContiguous())
+                throw new IllegalArgumentException("batchNorm2d over " + c + " channels: parameter or statistic " + t + " does not match");
+        if (training && n * hw < 2)
+            throw new IllegalArgumentException("batchNorm2d in training needs more than one value per channel, got " + Shape.str(x.shapeRef()));
+        Tensor xc = ViewOps.dense(x);
+        Tensor y = Tensor.empty(x.device(), DType.F32, x.shapeRef());
+        var k = x.kernels();
+        if (training) {
+            Tensor saveMean = Tensor.empty(x.device(), DType.F32, c), saveInvStd = Tensor.empty(x.device(), DType.F32, c);
+            k.batchNormTraining(xc.buffer(), gamma.buffer(), beta.buffer(), eps, momentum, runningMean.buffer(), runningVar.buffer(),
+                    y.buffer(), saveMean.buffer(), saveInvStd.buffer(), n, c, hw);
+            return Autograd.record(y, "batchNorm2d", g -> {
+                Tensor gx = Tensor.empty(g.device(), DType.F32, x.shapeRef());
+                Tensor gGamma = gamma.zerosLike(), gBeta = beta.zerosLike();
+                k.batchNormTrainingBackward(xc.buffer(), ViewOps.dense(g).buffer(), saveMean.buffer(), saveInvStd.buffer(),
+                        gamma.buffer(), gx.buffer(), gGamma.buffer(), gBeta.buffer(), n, c, hw);
+                return new Tensor[] {gx, gGamma, gBeta};
+            }, x, gamma, beta);
+        }
+        k.batchNormEval(xc.buffer(), gamma.buffer(), beta.buffer(), eps, runningMean.buffer(), runningVar.buffer(), y.buffer(), n, c, hw);
+        return Autograd.record(y, "batchNorm2d", g -> {
+            Tensor gx = Tensor.empty(g.device(), DType.F32, x.shapeRef());
+            Tensor gGamma = gamma.zerosLike(), gBeta = beta.zerosLike();
+            k.batchNormEvalBackward(xc.buffer(), ViewOps.dense(g).buffer(), gamma.buffer(), eps, runningMean.buffer(), runningVar.buffer(),
+                    gx.buffer(), gGamma.buffer(), gBeta.buffer(), n, c, hw);
+            return new Tensor[] {gx, gGamma, gBeta};
+        }, x, gamma, beta);
+    }
+}
