@@ -63,6 +63,15 @@ public final class MemoryScope implements AutoCloseable {
         for (Tensor t : tensors) keep(t);
     }
 
+    /**
+     * Takes t out of whatever scope holds it: the caller now owns it and closes it. Parameters,
+     * optimizer state and gradients are made this way.
+     */
+    public static Tensor untracked(Tensor t) {
+        t.scope = null;
+        return t;
+    }
+
     private MemoryScope parent() {
         boolean seen = false;
         for (MemoryScope s : stack) {

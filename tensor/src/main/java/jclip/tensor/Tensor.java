@@ -288,17 +288,10 @@ public final class Tensor implements AutoCloseable {
 
     void accumulateGrad(Tensor g) {
         if (grad == null) {
-            Tensor copy = g.copy();
-            copy.disown();
-            grad = copy;
+            grad = MemoryScope.untracked(g.copy());
         } else {
             grad.addInPlace(g, 1f);
         }
-    }
-
-    /** Takes t out of any scope: its owner closes it. */
-    void disown() {
-        if (scope != null) scope = null;
     }
 
     /** Back-propagates from this scalar. */

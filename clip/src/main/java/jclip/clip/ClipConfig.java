@@ -1,0 +1,106 @@
+package jclip.clip;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import jclip.tensor.Tensor;
+
+/**
+ * The constructor arguments of the original CLIP model. A ViT image tower has one layer count
+ * and a patch size; a ModifiedResNet has four stage depths and patch size 0. Heads are width/64
+ * in both towers (the ResNet's attention pool works on width·32 channels).
+ */
+public record ClipConfig(int embedDim, int imageResolution, int[] visionLayers, int visionWidth, int visionPatchSize,
+        int contextLength, int vocabSize, int transformerWidth, int transformerHeads, int transformerLayers) {
+
+    public ClipConfig {
+        if (visionLayers.length != 1 && visionLayers.length != 4)
+            throw new IllegalArgumentException("visionLayers must have 1 (ViT) or 4 (ResNet) entries, got " + Arrays.toString(visionLayers));
+        boolean vit = visionLayers.length == 1;
+        if (vit && (visionPatchSize <= 0 || imageResolution % visionPatchSize != 0))
+            throw new IllegalArgumentException("image resolution " + imageResolution + " is not a multiple of patch size " + visionPatchSize);
+        if (!vit && imageResolution % 32 != 0)
+            throw new IllegalArgumentException("a ResNet image tower needs a resolution divisible by 32, got " + imageResolution);
+        visionLayers = visionLayers.clone();
+    }
+
+    /** A ViT CLIP with heads = width / 64 in both towers. */
+    public static ClipConfig vit(int embedDim, int imageResolution, int patchSize, int visionWidth, int visionLayers,
+            int contextLength, int vocabSize, int textWidth, int textLayers) {
+        return new ClipConfig(embedDim, imageResolution, new int[] {visionLayers}, visionWidth, patchSize,
+                contextLength, vocabSize, textWidth, Math.max(1, textWidth / 64), textLayers);
+    }
+
+    public boolean isVit() {
+        return visionLayers.length == 1;
+    }
+
+    public int visionHeads() {
+        return Math.max(1, isVit() ? visionWidth / 64 : visionWidth * 32 / 64);
+    }
+
+    /** Infers the configuration from OpenAI-named weights, exactly as the original build_model does. */
+    public static ClipConfig fromStateDict(Map<String, Tensor> sd) {
+        boolean vit = sd.containsKey("visual.proj");
+        int embedDim = require(sd, "text_projection").size(1);
+        int contextLength = require(sd, "positional_embedding").size(0);
+        int vocabSize = require(sd, "token_embedding.weight").size(0);
+        int textWidth = require(sd, "ln_final.weight").size(0);
+        int textLayers = countDistinct(sd, "transformer.resblocks.");
+        if (vit) {
+            Tensor conv1 = require(sd, "visual.conv1.weight");
+            int width = conv1.size(0), patch = conv1.size(-1);
+            int layers = (int) sd.keySet().stream()
+                    .filter(k -> k.startsWith("visual.") && k.endsWith(".attn.in_proj_weight")).count();
+            int grid = (int) Math.round(Math.sqrt(require(sd, "visual.positional_embedding").size(0) - 1));
+            return new ClipConfig(embedDim, patch * grid, new int[] {layers}, width, patch, contextLength, vocabSize,
+                    textWidth, textWidth / 64, textLayers);
+        }
+        int[] layers = new int[4];
+        for (int b = 0; b < 4; b++) layers[b] = countDistinct(sd, "visual.layer" + (b + 1) + ".");
+        int width = require(sd, "visual.layer1.0.conv1.weight").size(0);
+        int positions = require(sd, "visual.attnpool.positional_embedding").size(0);
+        int outputWidth = (int) Math.round(Math.sqrt(positions - 1));
+        if (outputWidth * outputWidth + 1 != positions)
+            throw new IllegalArgumentException("visual.attnpool.positional_embedding has " + positions + " rows, not a square grid plus one");
+        return new ClipConfig(embedDim, outputWidth * 32, layers, width, 0, contextLength, vocabSize,
+                textWidth, textWidth / 64, textLayers);
+    }
+
+    private static Tensor require(Map<String, Tensor> sd, String key) {
+        Tensor t = sd.get(key);
+        if (t == null) throw new IllegalArgumentException("state dict has no '" + key + "': not a CLIP checkpoint in OpenAI naming");
+        return t;
+    }
+
+    /** Number of distinct block indices after prefix (keys like prefix + "3.attn..."). */
+    private static int countDistinct(Map<String, Tensor> sd, String prefix) {
+        Set<String> ids = new TreeSet<>();
+        for (String k : sd.keySet())
+            if (k.startsWith(prefix)) ids.add(k.substring(prefix.length()).split("\\.")[0]);
+        return ids.size();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ClipConfig c && embedDim == c.embedDim && imageResolution == c.imageResolution
+                && Arrays.equals(visionLayers, c.visionLayers) && visionWidth == c.visionWidth && visionPatchSize == c.visionPatchSize
+                && contextLength == c.contextLength && vocabSize == c.vocabSize && transformerWidth == c.transformerWidth
+                && transformerHeads == c.transformerHeads && transformerLayers == c.transformerLayers;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(new int[] {embedDim, imageResolution, Arrays.hashCode(visionLayers), visionWidth, visionPatchSize,
+                contextLength, vocabSize, transformerWidth, transformerHeads, transformerLayers});
+    }
+
+    @Override
+    public String toString() {
+        return "ClipConfig[embedDim=" + embedDim + ", imageResolution=" + imageResolution + ", visionLayers="
+                + Arrays.toString(visionLayers) + ", visionWidth=" + visionWidth + ", visionPatchSize=" + visionPatchSize
+                + ", contextLength=" + contextLength + ", vocabSize=" + vocabSize + ", transformerWidth=" + transformerWidth
+                + ", transformerHeads=" + transformerHeads + ", transformerLayers=" + transformerLayers + "]";
+    }
+}

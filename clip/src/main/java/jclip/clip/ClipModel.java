@@ -1,0 +1,144 @@
+package jclip.clip;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import jclip.kernels.DType;
+import jclip.nn.Embedding;
+import jclip.nn.Init;
+import jclip.nn.Layer;
+import jclip.nn.LayerNorm;
+import jclip.nn.Module;
+import jclip.nn.Transformer;
+import jclip.tensor.Device;
+import jclip.tensor.Rng;
+import jclip.tensor.Tensor;
+import jclip.tensor.io.SafeTensors;
+
+/**
+ * Contrastive language-image pre-training (Radford et al. 2021), as the original model.py: an
+ * image tower (ViT or ModifiedResNet), a causal text transformer, and a learnable temperature.
+ * Parameter names are the original's, so OpenAI and open_clip weights load as they are.
+ */
+public final class ClipModel extends Module {
+    /** Similarity logits of every image with every text, and the transpose. */
+    public record Logits(Tensor perImage, Tensor perText) {}
+
+    private final ClipConfig config;
+    private final Layer visual;
+    private final Transformer transformer;
+    private final Embedding tokenEmbedding;
+    private final Tensor positionalEmbedding;
+    private final LayerNorm lnFinal;
+    private final Tensor textProjection;
+    private final Tensor logitScale;
+
+    /** A new model initialised as the original (rng null: zeros, for loading weights into). */
+    public ClipModel(ClipConfig config, Rng rng) {
+        this.config = config;
+        int textWidth = config.transformerWidth();
+        visual = child("visual", config.isVit()
+                ? new VisionTransformer(config.imageResolution(), config.visionPatchSize(), config.visionWidth(),
+                        config.visionLayers()[0], config.visionHeads(), config.embedDim(), rng)
+                : new ModifiedResNet(config.visionLayers(), config.embedDim(), config.visionHeads(),
+                        config.imageResolution(), config.visionWidth(), rng));
+        Tensor mask = jclip.tensor.MemoryScope.untracked(causalMask(config.contextLength()));
+        transformer = child("transformer", new Transformer(textWidth, config.transformerLayers(), config.transformerHeads(), mask, rng));
+        tokenEmbedding = child("token_embedding", new Embedding(config.vocabSize(), textWidth, 0.02, rng));
+        positionalEmbedding = parameter("positional_embedding", Init.normal(rng, 0.01, config.contextLength(), textWidth));
+        lnFinal = child("ln_final", new LayerNorm(textWidth));
+        textProjection = parameter("text_projection", Init.normal(rng, Math.pow(textWidth, -0.5), textWidth, config.embedDim()));
+        logitScale = parameter("logit_scale", Tensor.scalar((float) Math.log(1 / 0.07)));
+    }
+
+    /** [L, L] with −inf above the diagonal: position i attends to positions ≤ i. */
+    private static Tensor causalMask(int length) {
+        float[] m = new float[length * length];
+        for (int i = 0; i < length; i++)
+            for (int j = i + 1; j < length; j++) m[i * length + j] = Float.NEGATIVE_INFINITY;
+        return Tensor.of(m, length, length);
+    }
+
+    /** A model holding the given weights, in OpenAI/open_clip or Hugging Face naming. */
+    public static ClipModel fromStateDict(Map<String, Tensor> state) {
+        Map<String, Tensor> openai = WeightNames.toOpenAi(state);
+        ClipModel model = new ClipModel(ClipConfig.fromStateDict(openai), null);
+        model.loadStateDict(openai, true);
+        return model;
+    }
+
+    /** Loads a safetensors checkpoint of either naming. */
+    public static ClipModel load(Path path) throws IOException {
+        Map<String, Tensor> state = SafeTensors.load(path);
+        try {
+            return fromStateDict(state);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+        } finally {
+            state.values().forEach(Tensor::close);
+        }
+    }
+
+    public ClipConfig config() {
+        return config;
+    }
+
+    /** The model on another device; only the CPU exists so far. */
+    public ClipModel to(Device device) {
+        if (!device.isCpu()) throw new IllegalArgumentException("device " + device + " is not available in this build");
+        return this;
+    }
+
+    @Override
+    public ClipModel train() {
+        super.train();
+        return this;
+    }
+
+    @Override
+    public ClipModel eval() {
+        super.eval();
+        return this;
+    }
+
+    /** images [N, 3, R, R] to unnormalised features [N, embed]. */
+    public Tensor encodeImage(Tensor images) {
+        int r = config.imageResolution();
+        if (images.ndim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)
+            throw new IllegalArgumentException("images must be [N, 3, " + r + ", " + r + "], got " + java.util.Arrays.toString(images.shape()));
+        return visual.forward(images.to(DType.F32));
+    }
+
+    /** token ids [N, context] (I32 or I64) to unnormalised features [N, embed], taken at each row's largest id. */
+    public Tensor encodeText(Tensor tokens) {
+        if (tokens.ndim() != 2 || tokens.size(1) != config.contextLength() || !tokens.dtype().isIndex())
+            throw new IllegalArgumentException("tokens must be I32/I64 [N, " + config.contextLength() + "], got "
+                    + tokens.dtype() + " " + java.util.Arrays.toString(tokens.shape()));
+        int n = tokens.size(0), width = config.transformerWidth();
+        Tensor x = tokenEmbedding.forward(tokens).add(positionalEmbedding);
+        x = lnFinal.forward(transformer.forward(x));
+        // The end-of-text token has the largest id: pool there (the original's text.argmax(-1)).
+        Tensor eot = tokens.to(DType.F32).argmax(-1, false).reshape(n, 1, 1).expand(n, 1, width).contiguous();
+        return x.gather(1, eot).squeeze(1).matmul(textProjection);
+    }
+
+    /** exp(logit_scale) · cosine similarities, per image [N, M] and per text [M, N]. */
+    public Logits forward(Tensor images, Tensor tokens) {
+        Tensor image = encodeImage(images).l2Normalize(-1);
+        Tensor text = encodeText(tokens).l2Normalize(-1);
+        Tensor perImage = logitScale.exp().mul(image.matmul(text.transpose(0, 1)));
+        return new Logits(perImage, perImage.transpose(0, 1));
+    }
+
+    /** The symmetric contrastive loss with labels 0..N-1: the mean of both cross-entropies. */
+    public Tensor loss(Tensor images, Tensor tokens) {
+        Logits logits = forward(images, tokens);
+        Tensor labels = Tensor.arange(images.size(0));
+        return logits.perImage().crossEntropy(labels).add(logits.perText().crossEntropy(labels)).div(2f);
+    }
+
+    /** The learnable log temperature (initially ln(1/0.07)). */
+    public Tensor logitScale() {
+        return logitScale;
+    }
+}

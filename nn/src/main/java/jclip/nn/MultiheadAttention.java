@@ -1,0 +1,40 @@
+package jclip.nn;
+
+import jclip.tensor.Rng;
+import jclip.tensor.Tensor;
+
+/**
+ * Self-attention with PyTorch's parameter layout: packed in_proj_weight [3D, D] and in_proj_bias
+ * [3D] for q, k, v, and out_proj. Inputs are batch-first [N, L, D].
+ */
+public final class MultiheadAttention extends Layer {
+    public final Tensor inProjWeight;
+    public final Tensor inProjBias;
+    public final Linear outProj;
+    private final int width;
+    private final int heads;
+    private final Tensor mask;
+
+    /** mask [L, L] is added to every head's scores (the text tower's causal mask), or null. */
+    public MultiheadAttention(int width, int heads, Tensor mask, Rng rng) {
+        if (width % heads != 0) throw new IllegalArgumentException("width " + width + " is not divisible by " + heads + " heads");
+        this.width = width;
+        this.heads = heads;
+        this.mask = mask;
+        inProjWeight = parameter("in_proj_weight", Init.xavierUniform(rng, width, 3 * width, 3 * width, width));
+        inProjBias = parameter("in_proj_bias", Tensor.zeros(3 * width));
+        outProj = child("out_proj", new Linear(width, width, true, rng));
+        try (var g = jclip.tensor.Autograd.noGrad()) {
+            outProj.bias.fill(0f);
+        }
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor qkv = x.linear(inProjWeight, inProjBias);
+        Tensor q = Attention.splitHeads(qkv.narrow(-1, 0, width), heads);
+        Tensor k = Attention.splitHeads(qkv.narrow(-1, width, width), heads);
+        Tensor v = Attention.splitHeads(qkv.narrow(-1, 2 * width, width), heads);
+        return outProj.forward(Attention.mergeHeads(Attention.scaledDotProduct(q, k, v, mask)));
+    }
+}

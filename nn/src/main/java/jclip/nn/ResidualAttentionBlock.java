@@ -1,0 +1,25 @@
+package jclip.nn;
+
+import jclip.tensor.Rng;
+import jclip.tensor.Tensor;
+
+/** Pre-norm transformer block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). */
+public final class ResidualAttentionBlock extends Layer {
+    public final MultiheadAttention attn;
+    public final LayerNorm ln1;
+    public final Mlp mlp;
+    public final LayerNorm ln2;
+
+    public ResidualAttentionBlock(int width, int heads, Tensor mask, Rng rng) {
+        attn = child("attn", new MultiheadAttention(width, heads, mask, rng));
+        ln1 = child("ln_1", new LayerNorm(width));
+        mlp = child("mlp", new Mlp(width, rng));
+        ln2 = child("ln_2", new LayerNorm(width));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        x = x.add(attn.forward(ln1.forward(x)));
+        return x.add(mlp.forward(ln2.forward(x)));
+    }
+}

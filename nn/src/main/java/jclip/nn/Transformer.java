@@ -1,0 +1,51 @@
+package jclip.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import jclip.tensor.Autograd;
+import jclip.tensor.MemoryScope;
+import jclip.tensor.Rng;
+import jclip.tensor.Tensor;
+
+/**
+ * A stack of residual attention blocks (named resblocks.0, resblocks.1, ...) on [N, L, width],
+ * initialised as the original CLIP does.
+ */
+public final class Transformer extends Layer {
+    public final int width;
+    public final int layers;
+    private final List<ResidualAttentionBlock> blocks = new ArrayList<>();
+
+    public Transformer(int width, int layers, int heads, Tensor mask, Rng rng) {
+        this.width = width;
+        this.layers = layers;
+        Sequential resblocks = child("resblocks", new Sequential());
+        for (int i = 0; i < layers; i++) {
+            ResidualAttentionBlock b = new ResidualAttentionBlock(width, heads, mask, rng);
+            resblocks.add(Integer.toString(i), b);
+            blocks.add(b);
+        }
+        if (rng != null) initialise(rng);
+    }
+
+    /** CLIP's scheme: attention and output projections scaled down with depth. */
+    private void initialise(Rng rng) {
+        double projStd = Math.pow(width, -0.5) * Math.pow(2 * layers, -0.5);
+        double attnStd = Math.pow(width, -0.5);
+        double fcStd = Math.pow(2 * width, -0.5);
+        try (Autograd.NoGrad g = Autograd.noGrad(); MemoryScope scope = MemoryScope.open()) {
+            for (ResidualAttentionBlock b : blocks) {
+                b.attn.inProjWeight.copyFrom(Init.normal(rng, attnStd, 3 * width, width));
+                b.attn.outProj.weight.copyFrom(Init.normal(rng, projStd, width, width));
+                b.mlp.cFc.weight.copyFrom(Init.normal(rng, fcStd, 4 * width, width));
+                b.mlp.cProj.weight.copyFrom(Init.normal(rng, projStd, width, 4 * width));
+            }
+        }
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        for (ResidualAttentionBlock b : blocks) x = b.forward(x);
+        return x;
+    }
+}
