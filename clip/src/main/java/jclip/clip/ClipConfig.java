@@ -68,6 +68,51 @@ public record ClipConfig(int embedDim, int imageResolution, int[] visionLayers, 
                 textWidth, textWidth / 64, textLayers);
     }
 
+    /** The original build arguments as JSON, the format of the fixtures' "config" metadata. */
+    public String toJson() {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.addProperty("embed_dim", embedDim);
+        o.addProperty("image_resolution", imageResolution);
+        if (isVit()) {
+            o.addProperty("vision_layers", visionLayers[0]);
+        } else {
+            com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+            for (int l : visionLayers) a.add(l);
+            o.add("vision_layers", a);
+        }
+        o.addProperty("vision_width", visionWidth);
+        if (isVit()) o.addProperty("vision_patch_size", visionPatchSize);
+        else o.add("vision_patch_size", com.google.gson.JsonNull.INSTANCE);
+        o.addProperty("context_length", contextLength);
+        o.addProperty("vocab_size", vocabSize);
+        o.addProperty("transformer_width", transformerWidth);
+        o.addProperty("transformer_heads", transformerHeads);
+        o.addProperty("transformer_layers", transformerLayers);
+        return o.toString();
+    }
+
+    public static ClipConfig fromJson(String json) {
+        try {
+            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+            com.google.gson.JsonElement layers = o.get("vision_layers");
+            int[] vl;
+            if (layers.isJsonArray()) {
+                var a = layers.getAsJsonArray();
+                vl = new int[a.size()];
+                for (int i = 0; i < vl.length; i++) vl[i] = a.get(i).getAsInt();
+            } else {
+                vl = new int[] {layers.getAsInt()};
+            }
+            var patch = o.get("vision_patch_size");
+            return new ClipConfig(o.get("embed_dim").getAsInt(), o.get("image_resolution").getAsInt(), vl,
+                    o.get("vision_width").getAsInt(), patch == null || patch.isJsonNull() ? 0 : patch.getAsInt(),
+                    o.get("context_length").getAsInt(), o.get("vocab_size").getAsInt(), o.get("transformer_width").getAsInt(),
+                    o.get("transformer_heads").getAsInt(), o.get("transformer_layers").getAsInt());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a CLIP configuration: " + json + " (" + e.getMessage() + ")", e);
+        }
+    }
+
     private static Tensor require(Map<String, Tensor> sd, String key) {
         Tensor t = sd.get(key);
         if (t == null) throw new IllegalArgumentException("state dict has no '" + key + "': not a CLIP checkpoint in OpenAI naming");

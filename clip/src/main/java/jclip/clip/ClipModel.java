@@ -79,6 +79,11 @@ public final class ClipModel extends Module {
         }
     }
 
+    /** Writes the weights in OpenAI naming, with the configuration as "config" metadata. */
+    public void save(Path path) throws IOException {
+        SafeTensors.save(path, stateDict(), Map.of("config", config.toJson(), "format", "pt"));
+    }
+
     public ClipConfig config() {
         return config;
     }

@@ -106,4 +106,8 @@ public interface Kernels {
 
     void batchNormEvalBackward(Buffer x, Buffer gy, Buffer gamma, float eps, Buffer runningMean, Buffer runningVar,
             Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw);
+
+    /** One fused AdamW step in place on param, m and v (see jclip.kernels.cpu.AdamW); t counts from 1. */
+    void adamW(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
+            float eps, float weightDecay, int t);
 }

@@ -243,4 +243,10 @@ public final class CpuKernels implements Kernels {
         BatchNorm2d.backwardEval(f(x), 0, f(gy), 0, n, c, hw, f(runningMean), 0, f(runningVar), 0, f(gamma), 0, eps,
                 f(gx), 0, f(gGamma), 0, f(gBeta), 0);
     }
+
+    @Override
+    public void adamW(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
+            float eps, float weightDecay, int t) {
+        AdamW.step(f(param), f(grad), f(m), f(v), n, lr, beta1, beta2, eps, weightDecay, t);
+    }
 }
