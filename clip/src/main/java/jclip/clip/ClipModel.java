@@ -62,9 +62,16 @@ public final class ClipModel extends Module {
     /** A model holding the given weights, in OpenAI/open_clip or Hugging Face naming. */
     public static ClipModel fromStateDict(Map<String, Tensor> state) {
         Map<String, Tensor> openai = WeightNames.toOpenAi(state);
-        ClipModel model = new ClipModel(ClipConfig.fromStateDict(openai), null);
-        model.loadStateDict(openai, true);
-        return model;
+        try {
+            ClipModel model = new ClipModel(ClipConfig.fromStateDict(openai), null);
+            model.loadStateDict(openai, true);
+            return model;
+        } finally {
+            // Close what the conversion made (joined q/k/v, transposed projections), not the caller's tensors.
+            java.util.Set<Tensor> given = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            given.addAll(state.values());
+            for (Tensor t : openai.values()) if (!given.contains(t)) t.close();
+        }
     }
 
     /** Loads a safetensors checkpoint of either naming. */

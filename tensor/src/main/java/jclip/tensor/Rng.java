@@ -22,8 +22,9 @@ public final class Rng {
         return r;
     }
 
+    /** Uniform in [0, 1): 24 random bits, so that rounding can never reach 1. */
     public float nextFloat() {
-        return (float) random.nextDouble();
+        return (random.nextInt() >>> 8) * 0x1p-24f;
     }
 
     public double nextDouble() {
@@ -64,7 +65,8 @@ public final class Rng {
 
     public Tensor uniform(double low, double high, int... shape) {
         float[] a = new float[Shape.numel(shape)];
-        for (int i = 0; i < a.length; i++) a[i] = (float) (low + (high - low) * random.nextDouble());
+        float top = Math.nextDown((float) high); // rounding to float must not reach high
+        for (int i = 0; i < a.length; i++) a[i] = Math.min((float) (low + (high - low) * random.nextDouble()), top);
         return Tensor.fromHost(a, DType.F32, shape);
     }
 

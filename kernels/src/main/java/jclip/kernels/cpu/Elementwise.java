@@ -11,7 +11,7 @@ import jclip.kernels.UnaryOp;
 public final class Elementwise {
     private Elementwise() {}
 
-    private static final float SQRT1_2 = (float) (1 / Math.sqrt(2));
+    private static final double SQRT1_2 = 1 / Math.sqrt(2);
     private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
     // ---------------------------------------------------------------------------------------
@@ -97,17 +97,18 @@ public final class Elementwise {
     }
 
     public static float gelu(float x) {
-        return (float) (0.5 * x * (1 + erf(x * (double) SQRT1_2)));
+        return (float) (0.5 * x * (1 + erf(x * SQRT1_2)));
     }
 
     /**
-     * The error function to about 1e-16 relative error: Taylor series near zero, Lentz's continued
+     * The error function to about 1e-15 relative error (6e-16 measured): Taylor series near zero, Lentz's continued
      * fraction for erfc further out. Java has no Math.erf.
      */
     public static double erf(double x) {
         double a = Math.abs(x);
         double r;
-        if (a < 2.5) {
+        // Not beyond 1.5: the alternating series cancels terms up to ~e^(a²), losing ~50 ulps by 2.5.
+        if (a < 1.5) {
             // erf(x) = 2/sqrt(pi) · Σ (-1)^k x^(2k+1) / (k! (2k+1))
             double term = a, sum = a, x2 = a * a;
             for (int k = 1; k < 60; k++) {
@@ -125,7 +126,7 @@ public final class Elementwise {
         return x < 0 ? -r : r;
     }
 
-    /** erfc(a) for a > 2 by the continued fraction a/(a²+ 1/2/(1+ 1/(a²+ 3/2/(1+ ...)))). */
+    /** erfc(a) for a >= 1.5 by the continued fraction a/(a²+ 1/2/(1+ 1/(a²+ 3/2/(1+ ...)))). */
     private static double erfcContinuedFraction(double a) {
         // erfc(a) = exp(-a²)/sqrt(pi) · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + ...)))))
         double tiny = 1e-300;

@@ -3,6 +3,7 @@ package jclip.kernels.cpu;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Splits a range of independent work items over all cores. Small ranges run on the calling
@@ -38,6 +39,10 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
+        // ForkJoinTask rethrows a pool thread's exception as a new instance of its class, which for
+        // classes without a (Throwable) constructor (IndexOutOfBoundsException) loses the message;
+        // the first failure is kept here and rethrown as it was.
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
         RecursiveAction[] actions = new RecursiveAction[tasks];
         for (int t = 0; t < tasks; t++) {
             int from = (int) ((long) n * t / tasks);
@@ -45,7 +50,11 @@ public final class Parallel {
             actions[t] = new RecursiveAction() {
                 @Override
                 protected void compute() {
-                    body.run(from, to);
+                    try {
+                        body.run(from, to);
+                    } catch (RuntimeException e) {
+                        failure.compareAndSet(null, e);
+                    }
                 }
             };
         }
@@ -60,5 +69,6 @@ public final class Parallel {
                 }
             });
         }
+        if (failure.get() != null) throw failure.get();
     }
 }
