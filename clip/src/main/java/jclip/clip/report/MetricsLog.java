@@ -1,0 +1,56 @@
+package jclip.clip.report;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import jclip.clip.train.Trainer;
+
+/** metrics.jsonl: one JSON object per training step, appended and flushed as it happens. */
+public final class MetricsLog implements Trainer.Listener, AutoCloseable {
+    private static final Gson GSON = new Gson();
+    private final BufferedWriter out;
+    private final List<Trainer.StepMetrics> history = new ArrayList<>();
+
+    public MetricsLog(Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    @Override
+    public void onStep(Trainer.StepMetrics m) {
+        history.add(m);
+        JsonObject o = new JsonObject();
+        o.addProperty("step", m.step());
+        o.addProperty("epoch", m.epoch());
+        o.addProperty("loss", m.loss());
+        o.addProperty("lr", m.learningRate());
+        o.addProperty("logit_scale", m.logitScale());
+        if (!Double.isNaN(m.gradNorm())) o.addProperty("grad_norm", m.gradNorm());
+        o.addProperty("images_per_second", m.imagesPerSecond());
+        try {
+            out.write(GSON.toJson(o));
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing metrics", e);
+        }
+    }
+
+    /** The steps seen by this log (not those of an earlier run in the same file). */
+    public List<Trainer.StepMetrics> history() {
+        return history;
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}

@@ -1,0 +1,176 @@
+package jclip.clip.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import jclip.clip.ClipModel;
+import jclip.clip.ClipTokenizer;
+import jclip.clip.data.Batch;
+import jclip.nn.AdamW;
+import jclip.nn.CosineSchedule;
+import jclip.nn.GradClip;
+import jclip.tensor.Autograd;
+import jclip.tensor.MemoryScope;
+import jclip.tensor.Tensor;
+
+/**
+ * Contrastive training of a ClipModel. Every step: micro-batches of the contrastive loss,
+ * backward, optional clipping, one AdamW update at the scheduled learning rate, and the
+ * temperature clamped at ln(100). All randomness comes from the seed, the epoch and the data
+ * position, so a run resumed from a checkpoint continues exactly as the uninterrupted run (on
+ * CPU, bit for bit).
+ */
+public final class Trainer implements AutoCloseable {
+    /** What one optimizer step did. */
+    public record StepMetrics(int step, double loss, double learningRate, double logitScale, double gradNorm,
+            double imagesPerSecond, int epoch) {}
+
+    /** Hears about every step and every checkpoint. */
+    public interface Listener {
+        default void onStep(StepMetrics m) {}
+
+        default void onCheckpoint(Path folder) {}
+    }
+
+    private final ClipModel model;
+    private final ClipTokenizer tokenizer;
+    private final Batches data;
+    private final TrainOptions options;
+    private final AdamW optimizer;
+    private final CosineSchedule schedule;
+    private final Listener listener;
+    private int step;
+    private int epoch;
+    private long position;
+    private Iterator<Batch> batches;
+
+    public Trainer(ClipModel model, ClipTokenizer tokenizer, Batches data, TrainOptions options, Listener listener) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.data = data;
+        this.options = options;
+        this.listener = listener;
+        Map<String, Tensor> params = model.namedParameters();
+        this.optimizer = new AdamW(params, name -> AdamW.clipDecays(name, params.get(name)),
+                TrainOptions.BETA1, TrainOptions.BETA2, TrainOptions.EPS, (float) options.weightDecay());
+        this.schedule = new CosineSchedule(options.learningRate(), options.warmupSteps(), options.steps());
+    }
+
+    /** Continues from a checkpoint folder: weights, optimizer moments, step, epoch, data position. */
+    public void resume(Path folder) throws IOException {
+        Checkpoint.State state = Checkpoint.readState(folder);
+        Map<String, Tensor> weights = jclip.tensor.io.SafeTensors.load(folder.resolve(Checkpoint.MODEL_FILE));
+        Map<String, Tensor> moments = jclip.tensor.io.SafeTensors.load(folder.resolve(Checkpoint.TRAINER_FILE));
+        try {
+            model.loadStateDict(weights, true);
+            optimizer.loadStateDict(moments, state.step());
+        } finally {
+            weights.values().forEach(Tensor::close);
+            moments.values().forEach(Tensor::close);
+        }
+        step = state.step();
+        epoch = state.epoch();
+        position = state.position();
+        closeBatches();
+    }
+
+    public int step() {
+        return step;
+    }
+
+    /** Trains until options.steps(); returns the loss of each step run. */
+    public List<Double> run() throws IOException {
+        model.train();
+        List<Double> losses = new ArrayList<>();
+        while (step < options.steps()) {
+            long start = System.nanoTime();
+            double lr = schedule.lr(step);
+            double loss = 0;
+            int images = 0;
+            for (int micro = 0; micro < options.accumulation(); micro++) {
+                Batch batch = nextBatch();
+                try (MemoryScope scope = MemoryScope.open()) {
+                    Tensor tokens = tokenizer.tokenize(batch.captions(), model.config().contextLength(), true);
+                    Tensor l = model.loss(batch.images(), tokens);
+                    double value = l.item();
+                    if (!Double.isFinite(value))
+                        throw new TrainingDivergedException("loss is " + value + " at step " + (step + 1)
+                                + "; training stopped, the last checkpoint (" + lastCheckpointName() + ") is intact");
+                    loss += value / options.accumulation();
+                    (options.accumulation() == 1 ? l : l.div(options.accumulation())).backward();
+                    images += batch.size();
+                } finally {
+                    batch.close();
+                }
+            }
+            double norm = options.gradClipNorm() > 0
+                    ? GradClip.clipGlobalNorm(model.namedParameters().values(), options.gradClipNorm()) : Double.NaN;
+            optimizer.step((float) lr);
+            model.zeroGrad();
+            try (Autograd.NoGrad g = Autograd.noGrad(); MemoryScope scope = MemoryScope.open()) {
+                Tensor scale = model.logitScale();
+                scale.copyFrom(scale.clampMax(TrainOptions.MAX_LOGIT_SCALE).clampMin(0f));
+            }
+            step++;
+            losses.add(loss);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            listener.onStep(new StepMetrics(step, loss, lr, model.logitScale().item(), norm, images / seconds, epoch));
+            boolean last = step == options.steps();
+            if (last || options.checkpointEvery() > 0 && step % options.checkpointEvery() == 0) checkpoint();
+        }
+        return losses;
+    }
+
+    private String lastCheckpointName() {
+        try {
+            Path p = Checkpoint.latest(options.checkpointDir());
+            return p == null ? "none written yet" : p.toString();
+        } catch (IOException e) {
+            return "unreadable: " + e.getMessage();
+        }
+    }
+
+    private Batch nextBatch() {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            if (batches == null) batches = data.open(epoch, position);
+            if (batches.hasNext()) {
+                Batch b = batches.next();
+                position = b.position();
+                return b;
+            }
+            closeBatches();
+            epoch++;
+            position = 0;
+        }
+        throw new IllegalStateException("the training data yields no batch (fewer examples than one batch of " + options.batchSize() + "?)");
+    }
+
+    /** Writes a checkpoint of the current state now. */
+    public Path checkpoint() throws IOException {
+        Path folder = Checkpoint.save(options.checkpointDir(), model, optimizer.stateDict(),
+                new Checkpoint.State(step, epoch, position, Map.of("seed", Long.toString(options.seed()))));
+        Checkpoint.prune(options.checkpointDir(), options.keepCheckpoints());
+        listener.onCheckpoint(folder);
+        return folder;
+    }
+
+    private void closeBatches() {
+        if (batches instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the data loader failed", e);
+            }
+        }
+        batches = null;
+    }
+
+    @Override
+    public void close() {
+        closeBatches();
+        optimizer.close();
+    }
+}

@@ -1,0 +1,151 @@
+package jclip.clip.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import jclip.clip.BpeTrainer;
+import jclip.clip.ClipConfig;
+import jclip.clip.ClipModel;
+import jclip.clip.ClipTokenizer;
+import jclip.clip.data.DataLoader;
+import jclip.clip.data.Example;
+import jclip.clip.data.Preprocess;
+import jclip.clip.data.ShapesDataset;
+import jclip.tensor.Autograd;
+import jclip.tensor.Rng;
+import jclip.tensor.Tensor;
+import jclip.tensor.io.SafeTensors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+    static final int RES = 16;
+    static ClipTokenizer tokenizer;
+    static ShapesDataset data = ShapesDataset.train(5, 96, RES);
+
+    @BeforeAll
+    static void learnTokenizer(@TempDir Path dir) {
+        List<String> captions = new ArrayList<>();
+        Iterator<Example> it = data.examples(5, 0);
+        while (it.hasNext()) captions.add(it.next().caption());
+        Path merges = dir.resolve("bpe.txt");
+        BpeTrainer.writeMergesFile(merges, BpeTrainer.learnMerges(captions, 60));
+        tokenizer = ClipTokenizer.load(merges);
+    }
+
+    static ClipModel model() {
+        return new ClipModel(ClipConfig.vit(16, RES, 8, 64, 1, 12, tokenizer.vocabSize(), 64, 1), new Rng(3));
+    }
+
+    static Batches batches(int batchSize) {
+        return (epoch, skip) -> DataLoader.builder(data).preprocess(Preprocess.eval(RES)).batchSize(batchSize).seed(9)
+                .epoch(epoch).skip(skip).dropLast(true).threads(2).build();
+    }
+
+    static TrainOptions options(Path out, int steps, int checkpointEvery, double lr) {
+        return new TrainOptions(steps, 16, lr, 2, 0.1, 1.0, 1, checkpointEvery, 5, 9, out);
+    }
+
+    @Test
+    void trainingLowersTheLossOnATinySet(@TempDir Path out) throws Exception {
+        // The same 16 examples every step: the contrastive loss on them must fall well below ln 16.
+        ShapesDataset tiny = ShapesDataset.train(5, 16, RES);
+        Batches same = (epoch, skip) -> DataLoader.builder(tiny).preprocess(Preprocess.eval(RES)).batchSize(16).seed(9)
+                .epoch(0).skip(0).dropLast(true).threads(1).build();
+        try (ClipModel m = model(); Trainer t = new Trainer(m, tokenizer, same, options(out, 30, 0, 3e-3), new Trainer.Listener() {})) {
+            List<Double> losses = t.run();
+            assertEquals(30, losses.size());
+            assertTrue(losses.get(29) < 0.6 * losses.get(0), "loss " + losses.get(0) + " -> " + losses.get(29));
+            float scale = m.logitScale().item();
+            assertTrue(scale >= 0 && scale <= Math.log(100) + 1e-6, "logit scale clamped: " + scale);
+        }
+    }
+
+    @Test
+    void resumedRunReproducesTheUninterruptedRunBitForBit(@TempDir Path dir) throws Exception {
+        List<Double> full;
+        try (ClipModel m = model(); Trainer t = new Trainer(m, tokenizer, batches(16), options(dir.resolve("full"), 8, 0, 1e-3), new Trainer.Listener() {})) {
+            full = t.run();
+        }
+        // A run that checkpoints every 3 steps and dies after step 5 (an epoch of 96 examples is
+        // 6 batches, so the data position inside the epoch matters).
+        List<Double> resumed = new ArrayList<>();
+        Trainer.Listener crashAfter5 = new Trainer.Listener() {
+            @Override
+            public void onStep(Trainer.StepMetrics s) {
+                resumed.add(s.loss());
+                if (s.step() == 5) throw new StopAt5();
+            }
+        };
+        try (ClipModel m = model(); Trainer t = new Trainer(m, tokenizer, batches(16), options(dir.resolve("split"), 8, 3, 1e-3), crashAfter5)) {
+            assertThrows(StopAt5.class, t::run);
+        }
+        Path latest = Checkpoint.latest(dir.resolve("split").resolve("checkpoints"));
+        assertEquals("step-00000003", latest.getFileName().toString());
+        try (ClipModel m = model(); Trainer t = new Trainer(m, tokenizer, batches(16), options(dir.resolve("split"), 8, 3, 1e-3), new Trainer.Listener() {})) {
+            t.resume(latest);
+            assertEquals(3, t.step());
+            List<Double> tail = t.run();
+            assertEquals(5, tail.size());
+            for (int i = 0; i < 5; i++)
+                assertEquals(full.get(3 + i), tail.get(i), 0.0, "step " + (4 + i) + " after resuming at step 3");
+        }
+        for (int i = 0; i < 5; i++) assertEquals(full.get(i), resumed.get(i), 0.0, "step " + (i + 1) + " before the interruption");
+    }
+
+    /** Thrown by a listener to simulate a crash after a given step. */
+    static final class StopAt5 extends RuntimeException {}
+
+    @Test
+    void anInterruptedCheckpointWriteLeavesThePreviousOneIntact(@TempDir Path dir) throws Exception {
+        try (ClipModel m = model(); Trainer t = new Trainer(m, tokenizer, batches(16), options(dir, 2, 1, 1e-3), new Trainer.Listener() {})) {
+            t.run();
+            Path good = Checkpoint.latest(dir.resolve("checkpoints"));
+            assertEquals("step-00000002", good.getFileName().toString());
+            byte[] before = Files.readAllBytes(good.resolve(Checkpoint.MODEL_FILE));
+            assertThrows(IllegalStateException.class, () -> Checkpoint.save(dir.resolve("checkpoints"), m, Map.of(),
+                    new Checkpoint.State(3, 0, 48, Map.of()), () -> {
+                        throw new IllegalStateException("simulated crash between the two files");
+                    }));
+            assertEquals(good, Checkpoint.latest(dir.resolve("checkpoints")), "latest still names the complete checkpoint");
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(good.resolve(Checkpoint.MODEL_FILE))));
+            try (var s = Files.list(dir.resolve("checkpoints"))) {
+                assertTrue(s.noneMatch(p -> p.getFileName().toString().contains("partial")), "no partial folder left");
+            }
+            try (ClipModel loaded = ClipModel.load(good.resolve(Checkpoint.MODEL_FILE))) {
+                assertEquals(m.config(), loaded.config());
+            }
+            Map<String, Tensor> weights = SafeTensors.load(good.resolve(Checkpoint.MODEL_FILE));
+            assertTrue(weights.containsKey("visual.conv1.weight"), "the model file has OpenAI names only");
+            assertTrue(weights.keySet().stream().noneMatch(k -> k.startsWith("exp_avg")));
+        }
+    }
+
+    @Test
+    void aNonFiniteLossStopsTrainingNamingTheStep(@TempDir Path dir) throws Exception {
+        try (ClipModel m = model(); Trainer t = new Trainer(m, tokenizer, batches(16), options(dir, 4, 1, 1e-3), new Trainer.Listener() {
+            @Override
+            public void onCheckpoint(Path folder) {
+                if (folder.getFileName().toString().equals("step-00000002")) {
+                    try (Autograd.NoGrad g = Autograd.noGrad()) {
+                        m.logitScale().fill(Float.NaN); // poison the model once step 2 is saved
+                    }
+                }
+            }
+        })) {
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, t::run);
+            assertTrue(e.getMessage().contains("at step 3"), e.getMessage());
+            assertTrue(e.getMessage().contains("step-00000002"), e.getMessage());
+            assertEquals("step-00000002", Checkpoint.latest(dir.resolve("checkpoints")).getFileName().toString());
+        }
+    }
+}
