@@ -62,6 +62,15 @@ class CommandLineTest {
         assertEquals(0, z.code(), z.err());
         assertTrue(z.out().contains("top-5"), z.out());
 
+        Result probe = jclip("linear-probe", "--checkpoint", run.toString(), "--train-data", "shapes-heldout", "--test-data",
+                "shapes-heldout", "--data-size", "40", "--threads", "1");
+        assertEquals(0, probe.code(), probe.err());
+        assertTrue(probe.out().contains("test accuracy"), probe.out());
+
+        Result retrieval = jclip("retrieval", "--checkpoint", run.toString(), "--data", "shapes", "--data-size", "20", "--threads", "1");
+        assertEquals(0, retrieval.code(), retrieval.err());
+        assertTrue(retrieval.out().contains("image to text  R@1"), retrieval.out());
+
         Result info = jclip("info", run.toString());
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("ViT, 32 px, patch 4") && info.out().contains("training     step 3"), info.out());
