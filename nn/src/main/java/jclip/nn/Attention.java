@@ -17,6 +17,16 @@ public final class Attention {
         return scores.softmax(-1).matmul(v);
     }
 
+    /**
+     * Packed projections [N, L, 3·H·d] to q, k, v [N, H, L, d], each contiguous: one copy into
+     * [3, N, H, L, d] instead of one per tensor, and GEMM then reads them (and kᵀ) without copying.
+     */
+    public static Tensor[] splitQkv(Tensor qkv, int heads) {
+        int n = qkv.size(0), l = qkv.size(1), d = qkv.size(2) / (3 * heads);
+        Tensor packed = qkv.reshape(n, l, 3, heads, d).permute(2, 0, 3, 1, 4).contiguous();
+        return new Tensor[] {packed.narrow(0, 0, 1).squeeze(0), packed.narrow(0, 1, 1).squeeze(0), packed.narrow(0, 2, 1).squeeze(0)};
+    }
+
     /** [N, L, H·d] to [N, H, L, d]. */
     public static Tensor splitHeads(Tensor x, int heads) {
         int n = x.size(0), l = x.size(1), d = x.size(2) / heads;

@@ -11,14 +11,12 @@ public final class MultiheadAttention extends Layer {
     public final Tensor inProjWeight;
     public final Tensor inProjBias;
     public final Linear outProj;
-    private final int width;
     private final int heads;
     private final Tensor mask;
 
     /** mask [L, L] is added to every head's scores (the text tower's causal mask), or null. */
     public MultiheadAttention(int width, int heads, Tensor mask, Rng rng) {
         if (width % heads != 0) throw new IllegalArgumentException("width " + width + " is not divisible by " + heads + " heads");
-        this.width = width;
         this.heads = heads;
         this.mask = mask;
         inProjWeight = parameter("in_proj_weight", Init.xavierUniform(rng, width, 3 * width, 3 * width, width));
@@ -31,10 +29,7 @@ public final class MultiheadAttention extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor qkv = x.linear(inProjWeight, inProjBias);
-        Tensor q = Attention.splitHeads(qkv.narrow(-1, 0, width), heads);
-        Tensor k = Attention.splitHeads(qkv.narrow(-1, width, width), heads);
-        Tensor v = Attention.splitHeads(qkv.narrow(-1, 2 * width, width), heads);
-        return outProj.forward(Attention.mergeHeads(Attention.scaledDotProduct(q, k, v, mask)));
+        Tensor[] qkv = Attention.splitQkv(x.linear(inProjWeight, inProjBias), heads);
+        return outProj.forward(Attention.mergeHeads(Attention.scaledDotProduct(qkv[0], qkv[1], qkv[2], mask)));
     }
 }

@@ -47,7 +47,6 @@ import jclip.tensor.Tensor;
  */
 public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     private static final AtomicInteger IDS = new AtomicInteger();
-    private static final Object END = new Object();
 
     private final ImageTextSource source;
     private final Preprocess preprocess;
@@ -64,6 +63,7 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     private final ExecutorService pool;
     private final Thread feeder;
     private final BlockingQueue<Object> queue;
+    private final List<Thread> workers = new ArrayList<>();
 
     private Chunk pending;
     private boolean finished;
@@ -91,6 +91,9 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
         ThreadFactory factory = r -> {
             Thread t = new Thread(r, threadPrefix + "worker-" + n.incrementAndGet());
             t.setDaemon(true);
+            synchronized (workers) {
+                workers.add(t);
+            }
             return t;
         };
         pool = Executors.newFixedThreadPool(threads, factory);
@@ -295,6 +298,11 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
         try {
             feeder.join(10_000);
             pool.awaitTermination(10, TimeUnit.SECONDS);
+            List<Thread> ws;
+            synchronized (workers) {
+                ws = new ArrayList<>(workers);
+            }
+            for (Thread w : ws) w.join(1_000); // a worker outlives the pool's termination by a moment
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

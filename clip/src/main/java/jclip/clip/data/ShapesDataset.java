@@ -27,9 +27,10 @@ import java.util.SplittableRandom;
  * <p>Example i is a pure function of (seed, split, i); the epoch order is a seeded permutation
  * ({@link IndexedSource}).
  *
- * <p>Compositional hold-out: the nine colour-shape pairs of {@link #HELD_OUT} never appear in
- * the {@link #train} split, so a model trained on it can be tested on combinations it has only
- * seen as separate words: each colour and each shape is held out in one or two pairs and is seen
+ * <p>Compositional hold-out: nine colour-shape pairs never appear in the {@link #train} split
+ * (red circle, green square, blue triangle, yellow star, purple cross, orange diamond, red star,
+ * blue diamond, purple square; {@link #heldOutClasses()}), so a model trained on it can be tested
+ * on combinations it has only seen as separate words: each colour and each shape is held out in one or two pairs and is seen
  * with at least four partners in training. The classes are all 36 pairs, index
  * {@code colour * 6 + shape}, named "red circle", "green square", ...; {@link #heldOut} gives
  * labelled single-shape images of held-out pairs only, {@link #seen} of training pairs only, and
@@ -53,7 +54,7 @@ public final class ShapesDataset extends IndexedSource {
      * The held-out {colour, shape} pairs: red circle, green square, blue triangle, yellow star,
      * purple cross, orange diamond (the diagonal), red star, blue diamond, purple square.
      */
-    public static final List<int[]> HELD_OUT = List.of(
+    private static final List<int[]> HELD_OUT = List.of(
             new int[] {0, 0}, new int[] {1, 1}, new int[] {2, 2}, new int[] {3, 3}, new int[] {4, 4}, new int[] {5, 5},
             new int[] {0, 3}, new int[] {2, 5}, new int[] {4, 1});
 
@@ -148,6 +149,7 @@ public final class ShapesDataset extends IndexedSource {
         return SEEN_CLASSES.clone();
     }
 
+    /** The image side in pixels. */
     public int resolution() {
         return resolution;
     }

@@ -29,7 +29,7 @@ public final class ZeroShot implements AutoCloseable {
             List<Tensor> rows = new ArrayList<>();
             for (String name : classNames) {
                 List<String> prompts = new ArrayList<>();
-                for (String t : templates) prompts.add(t.replace("{}", name));
+                for (String t : templates) prompts.add(jclip.clip.data.Prompts.fill(t, name));
                 Tensor tokens = tokenizer.tokenize(prompts, model.config().contextLength(), true);
                 rows.add(model.encodeText(tokens).l2Normalize(-1).mean(0, false).l2Normalize(0));
             }
