@@ -90,10 +90,9 @@ public final class Elementwise {
     }
 
     public static float sigmoid(float x) {
-        // Written so that neither branch overflows exp for large |x|.
-        if (x >= 0) return (float) (1 / (1 + Math.exp(-x)));
-        double e = Math.exp(x);
-        return (float) (e / (1 + e));
+        // Branch-free so the loops around it stay simple; exp(-x) overflowing to infinity for very
+        // negative x gives 1/(1+inf) = 0, the right limit, and never NaN.
+        return (float) (1 / (1 + Math.exp(-x)));
     }
 
     public static float gelu(float x) {
