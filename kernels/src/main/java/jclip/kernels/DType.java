@@ -32,4 +32,15 @@ public enum DType {
     public boolean isIndex() {
         return this == I32 || this == I64;
     }
+
+    /** A host array for n elements: float[] (F32), short[] (F16, BF16 bits), int[], long[], byte[] (U8, BOOL). */
+    public Object newHostArray(int n) {
+        return switch (this) {
+            case F32 -> new float[n];
+            case F16, BF16 -> new short[n];
+            case I32 -> new int[n];
+            case I64 -> new long[n];
+            case U8, BOOL -> new byte[n];
+        };
+    }
 }

@@ -185,22 +185,12 @@ public final class Tensor implements AutoCloseable {
     public Object toHostArray() {
         Tensor c = contiguous();
         try {
-            Object out = newHostArray(dtype(), numel());
+            Object out = dtype().newHostArray(numel());
             c.kernels().read(c.buffer(), c.offset, out, 0, numel());
             return out;
         } finally {
             if (c != this) c.close();
         }
-    }
-
-    private static Object newHostArray(DType dtype, int n) {
-        return switch (dtype) {
-            case F32 -> new float[n];
-            case F16, BF16 -> new short[n];
-            case I32 -> new int[n];
-            case I64 -> new long[n];
-            case U8, BOOL -> new byte[n];
-        };
     }
 
     /** The value of a one-element tensor. */

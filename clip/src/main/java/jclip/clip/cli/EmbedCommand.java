@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Compute image or text embeddings and write them to a .safetensors or .jsonl file.")
 final class EmbedCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "A model file, checkpoint folder or run folder.")
-    Path checkpoint;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Inputs inputs;
@@ -44,9 +44,6 @@ final class EmbedCommand implements Callable<Integer> {
         @Option(names = "--texts", arity = "1..*", description = "Texts.")
         List<String> texts;
     }
-
-    @Option(names = "--tokenizer", description = "BPE merges file (default: the run folder's tokenizer.txt.gz).")
-    Path tokenizer;
 
     @Option(names = "--normalize", description = "Scale each embedding to unit length.")
     boolean normalize;
@@ -69,12 +66,11 @@ final class EmbedCommand implements Callable<Integer> {
         String name = out.getFileName().toString();
         if (!name.endsWith(".safetensors") && !name.endsWith(".jsonl"))
             throw new IllegalArgumentException("--out must end in .safetensors or .jsonl, got " + out);
-        Path file = Checkpoints.modelFile(checkpoint);
-        try (ClipModel model = ClipModel.load(file).eval(); Autograd.NoGrad g = Autograd.noGrad(); MemoryScope scope = MemoryScope.open()) {
+        try (ClipModel clip = model.load(); Autograd.NoGrad g = Autograd.noGrad(); MemoryScope scope = MemoryScope.open()) {
             List<String> keys = new ArrayList<>();
             List<Tensor> parts = new ArrayList<>();
             if (inputs.images != null) {
-                int r = model.config().imageResolution();
+                int r = clip.config().imageResolution();
                 Preprocess pre = Preprocess.eval(r);
                 for (int i = 0; i < inputs.images.size(); i += batchSize) {
                     List<Path> chunk = inputs.images.subList(i, Math.min(i + batchSize, inputs.images.size()));
@@ -85,13 +81,13 @@ final class EmbedCommand implements Callable<Integer> {
                         System.arraycopy(pre.apply(img), 0, pixels, k * 3 * r * r, 3 * r * r);
                         keys.add(chunk.get(k).toString());
                     }
-                    parts.add(model.encodeImage(Tensor.fromHost(pixels, DType.F32, chunk.size(), 3, r, r)));
+                    parts.add(clip.encodeImage(Tensor.fromHost(pixels, DType.F32, chunk.size(), 3, r, r)));
                 }
             } else {
-                ClipTokenizer tok = Checkpoints.tokenizer(tokenizer, file);
+                ClipTokenizer tok = model.tokenizer();
                 for (int i = 0; i < inputs.texts.size(); i += batchSize) {
                     List<String> chunk = inputs.texts.subList(i, Math.min(i + batchSize, inputs.texts.size()));
-                    parts.add(model.encodeText(tok.tokenize(chunk, model.config().contextLength(), true)));
+                    parts.add(clip.encodeText(tok.tokenize(chunk, clip.config().contextLength(), true)));
                     keys.addAll(chunk);
                 }
             }

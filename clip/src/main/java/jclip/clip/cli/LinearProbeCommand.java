@@ -1,12 +1,10 @@
 package jclip.clip.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import jclip.clip.ClipModel;
 import jclip.clip.data.DataLoader;
 import jclip.clip.data.ImageTextSource;
 import jclip.clip.data.IndexedSource;
-import jclip.clip.data.Preprocess;
 import jclip.clip.eval.Features;
 import jclip.clip.eval.LinearProbe;
 import picocli.CommandLine.Command;
@@ -18,8 +16,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "linear-probe", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fit logistic regression on frozen image features (L2 swept on a validation split) and report test accuracy.")
 final class LinearProbeCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "A model file, checkpoint folder or run folder.")
-    Path checkpoint;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
     @Option(names = "--train-data", required = true, description = "Labelled training images, e.g. fashion-mnist or shapes-heldout.")
     String trainData;
@@ -36,11 +34,8 @@ final class LinearProbeCommand implements Callable<Integer> {
     @Option(names = "--validation", description = "Fraction of the training images held out to choose L2 (default: ${DEFAULT-VALUE}).")
     double validation = 0.2;
 
-    @Option(names = "--batch-size", description = "Images per batch (default: ${DEFAULT-VALUE}).")
-    int batchSize = 256;
-
-    @Option(names = "--threads", description = "Image decoding threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    LoaderOptions loader = new LoaderOptions();
 
     @Option(names = "--seed", description = "Seed of the validation split (default: ${DEFAULT-VALUE}).")
     long seed = 0;
@@ -55,32 +50,26 @@ final class LinearProbeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         device.resolve();
         var out = spec.commandLine().getOut();
-        try (ClipModel model = ClipModel.load(Checkpoints.modelFile(checkpoint)).eval()) {
-            int r = model.config().imageResolution();
+        try (ClipModel clip = model.load()) {
+            int r = clip.config().imageResolution();
             ImageTextSource train = DataSpec.open(trainData, seed, dataSize, r, "filepath", "title");
             ImageTextSource test = DataSpec.open(testData, seed + 1, dataSize, r, "filepath", "title");
             if (train.classNames().isEmpty()) throw new IllegalArgumentException("--train-data " + trainData + " has no labels");
             if (trainSize != null && train instanceof IndexedSource s && s.count() > trainSize) train = s.head(trainSize);
             Features.Encoded tr, te;
-            try (DataLoader l = loader(train, r)) {
-                tr = Features.images(model, l);
+            try (DataLoader l = loader.open(train, r)) {
+                tr = Features.images(clip, l);
             }
-            try (DataLoader l = loader(test, r)) {
-                te = Features.images(model, l);
+            try (DataLoader l = loader.open(test, r)) {
+                te = Features.images(clip, l);
             }
             LinearProbe.Result result = LinearProbe.evaluate(tr.images(), tr.labels(), te.images(), te.labels(),
                     train.classNames().size(), validation, seed);
             out.printf("linear probe on %s (%,d training, %,d test images, %d-d features):%n", test.describe(), tr.labels().length,
-                    te.labels().length, model.config().embedDim());
+                    te.labels().length, clip.config().embedDim());
             out.printf("  test accuracy %.1f%%   (L2 %.3g chosen on validation: %.1f%%)%n", 100 * result.testAccuracy(),
                     result.bestLambda(), 100 * result.validationAccuracy());
         }
         return 0;
-    }
-
-    private DataLoader loader(ImageTextSource source, int resolution) {
-        DataLoader.Builder b = DataLoader.builder(source).preprocess(Preprocess.eval(resolution)).batchSize(batchSize).dropLast(false);
-        if (threads != null) b.threads(threads);
-        return b.build();
     }
 }

@@ -1,12 +1,10 @@
 package jclip.clip.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import jclip.clip.ClipModel;
 import jclip.clip.ClipTokenizer;
 import jclip.clip.data.DataLoader;
 import jclip.clip.data.ImageTextSource;
-import jclip.clip.data.Preprocess;
 import jclip.clip.eval.Features;
 import jclip.clip.eval.Retrieval;
 import jclip.kernels.DType;
@@ -21,14 +19,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "retrieval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Rank every caption for every image and every image for every caption; report recall@1/5/10.")
 final class RetrievalCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "A model file, checkpoint folder or run folder.")
-    Path checkpoint;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
     @Option(names = "--data", required = true, description = "Image-caption pairs: " + DataSpec.HELP + ".")
     String data;
-
-    @Option(names = "--tokenizer", description = "BPE merges file (default: the run folder's tokenizer.txt.gz).")
-    Path tokenizer;
 
     @Option(names = "--data-size", description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
     int dataSize = 1000;
@@ -39,11 +34,8 @@ final class RetrievalCommand implements Callable<Integer> {
     @Option(names = "--csv-caption-key", description = "Caption column of a csv: table (default: ${DEFAULT-VALUE}).")
     String csvCaptionKey = "title";
 
-    @Option(names = "--batch-size", description = "Items per batch (default: ${DEFAULT-VALUE}).")
-    int batchSize = 256;
-
-    @Option(names = "--threads", description = "Image decoding threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    LoaderOptions loader = new LoaderOptions();
 
     @Option(names = "--seed", description = "Seed of a generated set (default: ${DEFAULT-VALUE}).")
     long seed = 7;
@@ -57,21 +49,18 @@ final class RetrievalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         device.resolve();
-        Path file = Checkpoints.modelFile(checkpoint);
-        ClipTokenizer tok = Checkpoints.tokenizer(tokenizer, file);
-        try (ClipModel model = ClipModel.load(file).eval(); MemoryScope scope = MemoryScope.open()) {
-            int r = model.config().imageResolution();
+        ClipTokenizer tok = model.tokenizer();
+        try (ClipModel clip = model.load(); MemoryScope scope = MemoryScope.open()) {
+            int r = clip.config().imageResolution();
             ImageTextSource source = DataSpec.open(data, seed, dataSize, r, csvImageKey, csvCaptionKey);
-            DataLoader.Builder b = DataLoader.builder(source).preprocess(Preprocess.eval(r)).batchSize(batchSize).dropLast(false);
-            if (threads != null) b.threads(threads);
             Features.Encoded images;
-            try (DataLoader loader = b.build()) {
-                images = Features.images(model, loader);
+            try (DataLoader l = loader.open(source, r)) {
+                images = Features.images(clip, l);
             }
-            int n = images.images().length, d = model.config().embedDim();
+            int n = images.images().length, d = clip.config().embedDim();
             float[] flat = new float[n * d];
             for (int i = 0; i < n; i++) System.arraycopy(images.images()[i], 0, flat, i * d, d);
-            Tensor text = Features.texts(model, tok, images.captions(), batchSize);
+            Tensor text = Features.texts(clip, tok, images.captions(), loader.batchSize);
             Retrieval.Result result = Retrieval.evaluate(Tensor.fromHost(flat, DType.F32, n, d), text);
             var out = spec.commandLine().getOut();
             out.printf("retrieval on %s (%,d image-caption pairs):%n", source.describe(), n);

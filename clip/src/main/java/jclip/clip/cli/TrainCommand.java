@@ -129,14 +129,15 @@ class TrainCommand implements Callable<Integer> {
                 checkpointEvery, keepCheckpoints, seed, out);
         Preprocess preprocess = augment ? Preprocess.train(resolution) : Preprocess.eval(resolution);
 
+        Path latest = resume ? Checkpoint.latest(options.checkpointDir()) : null;
+        if (resume && latest == null) throw new IllegalArgumentException("--resume: no checkpoint in " + options.checkpointDir());
+        if (latest != null) MetricsLog.truncateAfter(out.resolve("metrics.jsonl"), Checkpoint.readState(latest).step());
         try (ClipModel clip = new ClipModel(config, new Rng(seed));
                 MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
                 Listeners listeners = new Listeners(metrics, console);
                 Trainer trainer = new Trainer(clip, tok, (epoch, skip) -> loader(source, preprocess, epoch, skip, console),
                         options, listeners)) {
-            if (resume) {
-                Path latest = Checkpoint.latest(options.checkpointDir());
-                if (latest == null) throw new IllegalArgumentException("--resume: no checkpoint in " + options.checkpointDir());
+            if (latest != null) {
                 trainer.resume(latest);
                 console.println("resumed from " + latest + " at step " + trainer.step());
             }
@@ -211,6 +212,9 @@ class TrainCommand implements Callable<Integer> {
 
     private ZeroShot.Result zeroShot(ClipModel clip, ClipTokenizer tok, String spec, int resolution, PrintWriter console) throws Exception {
         ImageTextSource eval = DataSpec.open(spec, seed, evalSize, resolution, csvImageKey, csvCaptionKey);
-        return ZeroShotCommand.evaluate(clip.eval(), tok, eval, Preprocess.eval(resolution), batchSize, threads, console);
+        LoaderOptions loader = new LoaderOptions();
+        loader.batchSize = batchSize;
+        loader.threads = threads;
+        return ZeroShotCommand.evaluate(clip.eval(), tok, eval, loader, resolution, console);
     }
 }

@@ -8,7 +8,6 @@ import jclip.clip.ClipTokenizer;
 import jclip.clip.data.Batch;
 import jclip.clip.data.DataLoader;
 import jclip.clip.data.ImageTextSource;
-import jclip.clip.data.Preprocess;
 import jclip.clip.eval.ZeroShot;
 import jclip.clip.report.Charts;
 import jclip.tensor.MemoryScope;
@@ -24,23 +23,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "zeroshot", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Classify labelled images by their similarity to prompts built from the class names.")
 final class ZeroShotCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "A model file, checkpoint folder or run folder.")
-    Path checkpoint;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
     @Option(names = "--data", required = true, description = "Labelled data: shapes-heldout, fashion-mnist-test[:DIR], fashion-mnist[:DIR].")
     String data;
 
-    @Option(names = "--tokenizer", description = "BPE merges file (default: the run folder's tokenizer.txt.gz).")
-    Path tokenizer;
-
     @Option(names = "--data-size", defaultValue = "2000", description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
     int dataSize;
 
-    @Option(names = "--batch-size", defaultValue = "256", description = "Images per batch (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--threads", description = "Image decoding threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    LoaderOptions loader = new LoaderOptions();
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of a generated set (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -57,27 +50,24 @@ final class ZeroShotCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         device.resolve();
-        Path file = Checkpoints.modelFile(checkpoint);
-        ClipTokenizer tok = Checkpoints.tokenizer(tokenizer, file);
-        try (ClipModel model = ClipModel.load(file)) {
-            int r = model.config().imageResolution();
+        ClipTokenizer tok = model.tokenizer();
+        try (ClipModel clip = model.load()) {
+            int r = clip.config().imageResolution();
             ImageTextSource source = DataSpec.open(data, seed, dataSize, r, "filepath", "title");
-            ZeroShot.Result result = evaluate(model.eval(), tok, source, Preprocess.eval(r), batchSize, threads, spec.commandLine().getOut());
+            ZeroShot.Result result = evaluate(clip, tok, source, loader, r, spec.commandLine().getOut());
             if (confusionPng != null) Charts.confusion(result, confusionPng);
         }
         return 0;
     }
 
     /** Runs zero-shot over a labelled source and prints top-1, top-5 and per-class accuracy. */
-    static ZeroShot.Result evaluate(ClipModel model, ClipTokenizer tok, ImageTextSource source, Preprocess preprocess,
-            int batchSize, Integer threads, PrintWriter out) {
+    static ZeroShot.Result evaluate(ClipModel model, ClipTokenizer tok, ImageTextSource source, LoaderOptions loaderOptions,
+            int resolution, PrintWriter out) {
         if (source.classNames().isEmpty())
             throw new IllegalArgumentException(source.describe() + " has no class labels: zero-shot needs labelled data");
         try (ZeroShot zs = new ZeroShot(model, tok, source.classNames(), source.templates())) {
-            DataLoader.Builder b = DataLoader.builder(source).preprocess(preprocess).batchSize(batchSize).dropLast(false);
-            if (threads != null) b.threads(threads);
             long total = source.size();
-            try (DataLoader loader = b.build();
+            try (DataLoader loader = loaderOptions.open(source, resolution);
                     ProgressBar bar = new ProgressBarBuilder().setTaskName("zero-shot").setInitialMax(Math.max(total, 0))
                             .setStyle(ProgressBarStyle.ASCII).setUnit(" img", 1).showSpeed().build()) {
                 while (loader.hasNext()) {

@@ -19,6 +19,20 @@ public final class MetricsLog implements Trainer.Listener, AutoCloseable {
     private final BufferedWriter out;
     private final List<Trainer.StepMetrics> history = new ArrayList<>();
 
+    /**
+     * Drops the lines of steps after {@code step} from an existing log: a run resumed from a
+     * checkpoint logs those steps again.
+     */
+    public static void truncateAfter(Path file, int step) throws IOException {
+        if (!Files.exists(file)) return;
+        List<String> kept = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            if (GSON.fromJson(line, JsonObject.class).get("step").getAsInt() <= step) kept.add(line);
+        }
+        Files.write(file, kept, StandardCharsets.UTF_8);
+    }
+
     public MetricsLog(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);

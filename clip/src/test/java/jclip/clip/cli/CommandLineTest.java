@@ -50,10 +50,12 @@ class CommandLineTest {
                 "--checkpoint-every", "2", "--out", t.toString()};
         Result first = jclip(concat(common, "--steps", "2"));
         assertEquals(0, first.code(), first.err());
+        Files.writeString(t.resolve("metrics.jsonl"), "{\"step\": 3, \"loss\": 1}\n", java.nio.file.StandardOpenOption.APPEND);
         Result second = jclip(concat(common, "--steps", "4", "--resume"));
         assertEquals(0, second.code(), second.err());
         assertTrue(second.out().contains("resumed from") && second.out().contains("at step 2"), second.out());
-        assertEquals(4, Files.readAllLines(t.resolve("metrics.jsonl")).size(), "two steps logged by each run");
+        assertEquals(4, Files.readAllLines(t.resolve("metrics.jsonl")).size(),
+                "two steps logged by each run; a step logged after the checkpoint is dropped on resume");
     }
 
     @Test
@@ -73,7 +75,7 @@ class CommandLineTest {
 
         Result info = jclip("info", run.toString());
         assertEquals(0, info.code(), info.err());
-        assertTrue(info.out().contains("ViT, 32 px, patch 4") && info.out().contains("training     step 3"), info.out());
+        assertTrue(info.out().contains("ViT, 32 px, patch 8") && info.out().contains("training     step 3"), info.out());
 
         Result tok = jclip("tokenize", "--tokenizer", run.resolve("tokenizer.txt.gz").toString(), "--padded", "--context", "8", "a red circle");
         assertEquals(0, tok.code(), tok.err());

@@ -16,16 +16,6 @@ public final class CpuBuffer extends Buffer {
         stats.onAllocate(byteSize());
     }
 
-    static Object newArray(DType dtype, int n) {
-        return switch (dtype) {
-            case F32 -> new float[n];
-            case F16, BF16 -> new short[n];
-            case I32 -> new int[n];
-            case I64 -> new long[n];
-            case U8, BOOL -> new byte[n];
-        };
-    }
-
     /** The backing array; valid until the buffer is closed. */
     public Object array() {
         checkOpen();

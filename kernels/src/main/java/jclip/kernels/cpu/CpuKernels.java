@@ -30,13 +30,13 @@ public final class CpuKernels implements Kernels {
 
     @Override
     public CpuBuffer allocate(DType dtype, int length) {
-        return new CpuBuffer(dtype, CpuBuffer.newArray(dtype, length), length, stats);
+        return new CpuBuffer(dtype, dtype.newHostArray(length), length, stats);
     }
 
     /** Wraps an existing array without copying (its dtype must match the array type). */
     public CpuBuffer wrap(DType dtype, Object array) {
         int n = java.lang.reflect.Array.getLength(array);
-        if (CpuBuffer.newArray(dtype, 0).getClass() != array.getClass())
+        if (dtype.newHostArray(0).getClass() != array.getClass())
             throw new IllegalArgumentException(dtype + " cannot be held in a " + array.getClass().getSimpleName());
         return new CpuBuffer(dtype, array, n, stats);
     }

@@ -109,7 +109,7 @@ public final class SafeTensors {
 
     private static Object readData(FileChannel channel, long position, DType dtype, int numel, long chunkBytes)
             throws IOException {
-        Object array = newHostArray(dtype, numel);
+        Object array = dtype.newHostArray(numel);
         int elementSize = dtype.byteSize();
         int chunkElements = (int) (chunkBytes / elementSize);
         for (int done = 0; done < numel; ) {
@@ -130,19 +130,6 @@ public final class SafeTensors {
             done += count;
         }
         return array;
-    }
-
-    private static Object newHostArray(DType dtype, int numel) {
-        switch (dtype) {
-            case F32: return new float[numel];
-            case F16:
-            case BF16: return new short[numel];
-            case I32: return new int[numel];
-            case I64: return new long[numel];
-            case U8:
-            case BOOL: return new byte[numel];
-            default: throw new AssertionError(dtype);
-        }
     }
 
     // ------------------------------------------------------------------------------------------
