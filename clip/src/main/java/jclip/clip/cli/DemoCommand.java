@@ -15,9 +15,9 @@ final class DemoCommand extends TrainCommand {
         data = "shapes";
         model = "tiny";
         context = 16;
-        steps = 600;
+        steps = 400;
         batchSize = 128;
-        warmup = 60;
+        warmup = 40;
         lr = 2e-3;
         checkpointEvery = 0;
         evalData = "shapes-heldout";
