@@ -318,7 +318,7 @@ public final class Tensor implements AutoCloseable {
     /** This tensor on another device (this tensor itself if it is there already). */
     public Tensor to(Device device) {
         if (device == device()) return this;
-        throw new UnsupportedOperationException("only the CPU device exists so far");
+        throw new IllegalArgumentException("device " + device + " is not available: this build has only the CPU device");
     }
 
     /** This tensor if contiguous, otherwise a contiguous copy. */
