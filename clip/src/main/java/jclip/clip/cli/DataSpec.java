@@ -23,8 +23,8 @@ final class DataSpec {
 
     static final String HELP = "shapes | shapes-heldout | fashion-mnist[:DIR] | fashion-mnist-test[:DIR] | csv:TABLE | wds:PATTERN";
 
-    static ImageTextSource open(String spec, long seed, int size, int resolution, String csvImageKey, String csvCaptionKey)
-            throws IOException {
+    /** A source for spec; generated sets get size examples at the resolution, csv: tables read the given columns. */
+    static ImageTextSource open(String spec, long seed, int size, int resolution, CsvColumns csv) throws IOException {
         String kind = spec, arg = null;
         int colon = spec.indexOf(':');
         if (colon > 0) {
@@ -36,7 +36,7 @@ final class DataSpec {
             case "shapes-heldout" -> ShapesDataset.heldOut(seed + 1_000_003, size, resolution);
             case "fashion-mnist" -> FashionMnist.load(arg == null ? FashionMnist.DEFAULT_DIR : Path.of(arg), FashionMnist.Split.TRAIN);
             case "fashion-mnist-test" -> FashionMnist.load(arg == null ? FashionMnist.DEFAULT_DIR : Path.of(arg), FashionMnist.Split.TEST);
-            case "csv" -> CsvImageFolder.open(Path.of(require(arg, spec)), csvImageKey, csvCaptionKey);
+            case "csv" -> CsvImageFolder.open(Path.of(require(arg, spec)), csv.imageKey, csv.captionKey);
             case "wds" -> WebDatasetShards.pattern(require(arg, spec));
             default -> throw new IllegalArgumentException("--data '" + spec + "' is not one of " + HELP);
         };

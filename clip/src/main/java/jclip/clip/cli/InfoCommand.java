@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import jclip.clip.ClipModel;
 import jclip.clip.train.Checkpoint;
-import jclip.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -52,9 +51,5 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    static long count(Map<String, Tensor> m) {
-        return m.values().stream().mapToLong(Tensor::numel).sum();
     }
 }

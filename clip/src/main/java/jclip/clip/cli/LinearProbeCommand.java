@@ -52,8 +52,8 @@ final class LinearProbeCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         try (ClipModel clip = model.load()) {
             int r = clip.config().imageResolution();
-            ImageTextSource train = DataSpec.open(trainData, seed, dataSize, r, "filepath", "title");
-            ImageTextSource test = DataSpec.open(testData, seed + 1, dataSize, r, "filepath", "title");
+            ImageTextSource train = DataSpec.open(trainData, seed, dataSize, r, new CsvColumns());
+            ImageTextSource test = DataSpec.open(testData, seed + 1, dataSize, r, new CsvColumns());
             if (train.classNames().isEmpty()) throw new IllegalArgumentException("--train-data " + trainData + " has no labels");
             if (trainSize != null && train instanceof IndexedSource s && s.count() > trainSize) train = s.head(trainSize);
             Features.Encoded tr, te;

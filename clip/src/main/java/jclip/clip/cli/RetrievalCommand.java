@@ -28,11 +28,8 @@ final class RetrievalCommand implements Callable<Integer> {
     @Option(names = "--data-size", description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
     int dataSize = 1000;
 
-    @Option(names = "--csv-img-key", description = "Image column of a csv: table (default: ${DEFAULT-VALUE}).")
-    String csvImageKey = "filepath";
-
-    @Option(names = "--csv-caption-key", description = "Caption column of a csv: table (default: ${DEFAULT-VALUE}).")
-    String csvCaptionKey = "title";
+    @Mixin
+    CsvColumns csv = new CsvColumns();
 
     @Mixin
     LoaderOptions loader = new LoaderOptions();
@@ -52,7 +49,7 @@ final class RetrievalCommand implements Callable<Integer> {
         ClipTokenizer tok = model.tokenizer();
         try (ClipModel clip = model.load(); MemoryScope scope = MemoryScope.open()) {
             int r = clip.config().imageResolution();
-            ImageTextSource source = DataSpec.open(data, seed, dataSize, r, csvImageKey, csvCaptionKey);
+            ImageTextSource source = DataSpec.open(data, seed, dataSize, r, csv);
             Features.Encoded images;
             try (DataLoader l = loader.open(source, r)) {
                 images = Features.images(clip, l);

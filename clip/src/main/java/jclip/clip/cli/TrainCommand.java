@@ -38,11 +38,8 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-size", description = "Examples of the generated data set (default: ${DEFAULT-VALUE}).")
     int dataSize = 100000;
 
-    @Option(names = "--csv-img-key", description = "Image column of a csv: table (default: ${DEFAULT-VALUE}).")
-    String csvImageKey = "filepath";
-
-    @Option(names = "--csv-caption-key", description = "Caption column of a csv: table (default: ${DEFAULT-VALUE}).")
-    String csvCaptionKey = "title";
+    @Mixin
+    CsvColumns csv = new CsvColumns();
 
     @Option(names = "--model", description = "Model size: " + ModelPresets.HELP + " (default: ${DEFAULT-VALUE}).")
     String model = "tiny";
@@ -122,7 +119,7 @@ class TrainCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         Files.createDirectories(out);
         int resolution = ModelPresets.resolve(model, 1, context).imageResolution();
-        ImageTextSource source = DataSpec.open(data, seed, dataSize, resolution, csvImageKey, csvCaptionKey);
+        ImageTextSource source = DataSpec.open(data, seed, dataSize, resolution, csv);
         ClipTokenizer tok = tokenizer(source, console);
         ClipConfig config = ModelPresets.resolve(model, tok.vocabSize(), context);
         TrainOptions options = new TrainOptions(steps, batchSize, lr, warmup, weightDecay, gradClip, accumulation,
@@ -211,7 +208,7 @@ class TrainCommand implements Callable<Integer> {
     }
 
     private ZeroShot.Result zeroShot(ClipModel clip, ClipTokenizer tok, String spec, int resolution, PrintWriter console) throws Exception {
-        ImageTextSource eval = DataSpec.open(spec, seed, evalSize, resolution, csvImageKey, csvCaptionKey);
+        ImageTextSource eval = DataSpec.open(spec, seed, evalSize, resolution, csv);
         LoaderOptions loader = new LoaderOptions();
         loader.batchSize = batchSize;
         loader.threads = threads;

@@ -53,7 +53,7 @@ final class ZeroShotCommand implements Callable<Integer> {
         ClipTokenizer tok = model.tokenizer();
         try (ClipModel clip = model.load()) {
             int r = clip.config().imageResolution();
-            ImageTextSource source = DataSpec.open(data, seed, dataSize, r, "filepath", "title");
+            ImageTextSource source = DataSpec.open(data, seed, dataSize, r, new CsvColumns());
             ZeroShot.Result result = evaluate(clip, tok, source, loader, r, spec.commandLine().getOut());
             if (confusionPng != null) Charts.confusion(result, confusionPng);
         }

@@ -38,8 +38,8 @@ public final class Copy {
     }
 
     // Element conversions go through double for floats and long for integers so that I64 ids
-    // survive exactly. Half types cannot be told apart by their short[] array, so a short[] is
-    // handled by the dtype-aware overload below; the plain path here treats it as BF16 never.
+    // survive exactly. F16 and BF16 share the short[] array type, so only the dtype-aware
+    // half-precision methods below may touch them.
     private static void store(Object dst, int d, Object src, int s) {
         if (src instanceof short[] || dst instanceof short[])
             throw new IllegalArgumentException("half-precision copies need the dtype-aware overload");
