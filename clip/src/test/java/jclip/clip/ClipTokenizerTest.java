@@ -44,26 +44,10 @@ class ClipTokenizerTest {
     private static ClipTokenizer original;
     private static List<Case> cases;
 
-    /** The repository root: system property jclip.root, else the nearest parent with the parent pom. */
-    static Path repoRoot() {
-        String property = System.getProperty("jclip.root");
-        if (property != null && !property.isBlank()) return Path.of(property).toAbsolutePath().normalize();
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null) {
-            Path pom = dir.resolve("pom.xml");
-            try {
-                if (Files.isRegularFile(pom) && Files.readString(pom).contains("<module>kernels</module>")) return dir;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            dir = dir.getParent();
-        }
-        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
-    }
-
     /** shared/ beside the repository. */
     static Path shared() {
-        return repoRoot().resolve("../shared").normalize();
+        // As the parent pom passes it to surefire; -Djclip.shared=... points elsewhere.
+        return Path.of(System.getProperty("jclip.shared", "../shared")).normalize();
     }
 
     static Path mergesFile() {

@@ -970,27 +970,9 @@ class SafeTensorsTest {
     // where the fixtures are
 
     private static Path fixture(String name) {
-        Path file = repositoryRoot().resolve("../shared/fixtures/openai-clip").resolve(name).normalize();
-        assertTrue(Files.isRegularFile(file), "fixture missing: " + file);
+        // ../shared beside the repository, as the parent pom passes it to surefire (-Djclip.shared=... overrides).
+        Path file = Path.of(System.getProperty("jclip.shared", "../shared")).resolve("fixtures/openai-clip").resolve(name).normalize();
+        assertTrue(Files.isRegularFile(file), "fixture missing: " + file + " (run with -Djclip.shared=/path/to/shared)");
         return file;
-    }
-
-    /** The repository root: system property {@code jclip.root}, else the nearest parent with the parent pom. */
-    static Path repositoryRoot() {
-        String property = System.getProperty("jclip.root");
-        if (property != null && !property.isBlank()) {
-            return Path.of(property).toAbsolutePath().normalize();
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path pom = p.resolve("pom.xml");
-            try {
-                if (Files.isRegularFile(pom) && Files.readString(pom).contains("<module>kernels</module>")) {
-                    return p;
-                }
-            } catch (IOException unreadable) {
-                // keep looking further up
-            }
-        }
-        throw new IllegalStateException("cannot find the repository root from " + Path.of("").toAbsolutePath());
     }
 }
