@@ -315,10 +315,20 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** This tensor on another device (this tensor itself if it is there already). */
+    /**
+     * This tensor on another device (this tensor itself if it is there already), contiguous; the
+     * gradient flows back to this device.
+     */
     public Tensor to(Device device) {
         if (device == device()) return this;
-        throw new IllegalArgumentException("device " + device + " is not available: this build has only the CPU device");
+        Object host = toHostArray();
+        Tensor out = empty(device, dtype(), shape);
+        out.kernels().write(out.buffer(), 0, host, 0, out.numel());
+        if (dtype().isFloatingPoint()) {
+            Device from = device();
+            return Autograd.record(out, "to " + device, g -> new Tensor[] {g.to(from)}, this);
+        }
+        return out;
     }
 
     /** This tensor if contiguous, otherwise a contiguous copy. */

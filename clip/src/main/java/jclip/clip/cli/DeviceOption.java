@@ -11,7 +11,8 @@ final class DeviceOption {
     Device resolve() {
         if (device == null || device.equals("cpu")) return Device.cpu();
         if (device.equals("cuda") || device.startsWith("cuda:"))
-            throw new IllegalArgumentException("--device " + device + ": this build has no CUDA device layer yet; use --device cpu");
+            throw new IllegalArgumentException("--device " + device + ": the CLIP model does not run on CUDA yet (tensors do:"
+                    + " jclip.tensor.Device.cuda); use --device cpu");
         throw new IllegalArgumentException("--device must be cpu or cuda, got '" + device + "'");
     }
 }

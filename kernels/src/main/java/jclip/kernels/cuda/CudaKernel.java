@@ -1,0 +1,116 @@
+package jclip.kernels.cuda;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jclip.kernels.Buffer;
+import jcuda.Pointer;
+import jcuda.driver.CUfunction;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * One kernel of a loaded PTX module. Arguments are appended in order ({@link #pointer}, {@link #i32},
+ * {@link #f32}, {@link #ints}, ...) and {@link #launch} sends them. Every argument's size is checked
+ * against the PTX parameter list, and a launch with too few arguments fails before reaching the
+ * driver. The argument values live in one direct buffer made when the kernel is first looked up, so a
+ * launch allocates nothing on the Java side. Not thread-safe: one launch at a time per kernel.
+ */
+public final class CudaKernel {
+    private final CudaDevice device;
+    private final String name;
+    private final CUfunction function;
+    private final int[] sizes;
+    private final int[] offsets;
+    private final ByteBuffer values;
+    private final Pointer parameters;
+    private int next;
+
+    CudaKernel(CudaDevice device, String name, CUfunction function, int[] sizes) {
+        this.device = device;
+        this.name = name;
+        this.function = function;
+        this.sizes = sizes;
+        this.offsets = new int[sizes.length];
+        int end = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            offsets[i] = end;
+            end += (sizes[i] + 7) & ~7;
+        }
+        this.values = ByteBuffer.allocateDirect(Math.max(end, 8)).order(ByteOrder.nativeOrder());
+        Pointer[] slots = new Pointer[sizes.length];
+        for (int i = 0; i < sizes.length; i++) slots[i] = Pointer.to(values).withByteOffset(offsets[i]);
+        this.parameters = Pointer.to(slots);
+    }
+
+    /** module.kernel, as used in error messages. */
+    public String name() {
+        return name;
+    }
+
+    /** The device address of element {@code elementOffset} of a buffer on this kernel's device. */
+    public CudaKernel pointer(Buffer buffer, long elementOffset) {
+        CudaBuffer b = device.cudaBuffer(buffer, name);
+        if (elementOffset < 0 || elementOffset > b.length())
+            throw new IndexOutOfBoundsException(name + " argument " + next + ": element offset " + elementOffset
+                    + " outside a buffer of " + b.length());
+        values.putLong(slot(8, "a pointer"), b.address() + elementOffset * b.dtype().byteSize());
+        return this;
+    }
+
+    public CudaKernel i32(int value) {
+        values.putInt(slot(4, "an int"), value);
+        return this;
+    }
+
+    public CudaKernel i64(long value) {
+        values.putLong(slot(8, "a long"), value);
+        return this;
+    }
+
+    public CudaKernel f32(float value) {
+        values.putFloat(slot(4, "a float"), value);
+        return this;
+    }
+
+    /** A by-value struct of {@code count} int32 values: {@code values} padded with zeros. */
+    public CudaKernel ints(int[] ints, int count) {
+        if (ints.length > count) throw new IllegalArgumentException(name + ": " + ints.length + " values do not fit a struct of " + count + " ints");
+        int at = slot(4 * count, "a struct of " + count + " ints");
+        for (int i = 0; i < count; i++) values.putInt(at + 4 * i, i < ints.length ? ints[i] : 0);
+        return this;
+    }
+
+    /** A one-dimensional launch. */
+    public void launch(int gridX, int blockX, int sharedBytes) {
+        launch(gridX, 1, 1, blockX, 1, 1, sharedBytes);
+    }
+
+    public void launch(int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ, int sharedBytes) {
+        int given = next;
+        next = 0;
+        if (given != sizes.length)
+            throw new IllegalArgumentException(name + " takes " + sizes.length + " arguments (PTX .entry), given " + given);
+        device.makeCurrent();
+        int status = JCudaDriver.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
+                device.stream().handle(), parameters, null);
+        if (status != 0) {
+            throw CudaException.driver(status, "cuLaunchKernel(" + name + ", grid " + gridX + "x" + gridY + "x" + gridZ
+                    + ", block " + blockX + "x" + blockY + "x" + blockZ + ", " + sharedBytes + " B shared)");
+        }
+    }
+
+    /** The byte offset of the next argument, after checking that the PTX declares it with this size. */
+    private int slot(int size, String what) {
+        int i = next;
+        if (i >= sizes.length) {
+            next = 0;
+            throw new IllegalArgumentException(name + " takes " + sizes.length + " arguments (PTX .entry), given more");
+        }
+        if (sizes[i] != size) {
+            next = 0;
+            throw new IllegalArgumentException(name + " argument " + i + " is " + sizes[i] + " bytes in the PTX, given " + what
+                    + " (" + size + " bytes)");
+        }
+        next++;
+        return offsets[i];
+    }
+}

@@ -1,0 +1,337 @@
+package jclip.kernels.cuda;
+
+import jclip.kernels.BinaryOp;
+import jclip.kernels.Buffer;
+import jclip.kernels.Conv2dShape;
+import jclip.kernels.DType;
+import jclip.kernels.Kernels;
+import jclip.kernels.MemoryStats;
+import jclip.kernels.Pool2dShape;
+import jclip.kernels.ReduceOp;
+import jclip.kernels.UnaryOp;
+import jclip.kernels.cuda.launch.AdamW;
+import jclip.kernels.cuda.launch.Copy;
+import jclip.kernels.cuda.launch.Elementwise;
+import jclip.kernels.cuda.launch.Indexing;
+import jclip.kernels.cuda.launch.LayerNorm;
+import jclip.kernels.cuda.launch.Pooling;
+import jclip.kernels.cuda.launch.Reductions;
+import jclip.kernels.cuda.launch.Softmax;
+import jcuda.Pointer;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * The CUDA backend of one device: our kernels (src/main/cuda, launched by jclip.kernels.cuda.launch),
+ * cuBLAS for matrix products and cuDNN for convolution and batch normalisation. Each operation is
+ * tested against the CPU backend, which is its reference.
+ */
+public final class CudaKernels implements Kernels {
+    private final CudaDevice device;
+    private final Elementwise elementwise;
+    private final Copy copy;
+    private final Reductions reductions;
+    private final Softmax softmax;
+    private final LayerNorm layerNorm;
+    private final Indexing indexing;
+    private final Pooling pooling;
+    private final AdamW adamW;
+
+    CudaKernels(CudaDevice device) {
+        this.device = device;
+        this.elementwise = new Elementwise(device);
+        this.copy = new Copy(device);
+        this.reductions = new Reductions(device);
+        this.softmax = new Softmax(device);
+        this.layerNorm = new LayerNorm(device);
+        this.indexing = new Indexing(device);
+        this.pooling = new Pooling(device);
+        this.adamW = new AdamW(device);
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    @Override
+    public String name() {
+        return device.toString();
+    }
+
+    @Override
+    public MemoryStats memory() {
+        return device.allocator().stats();
+    }
+
+    @Override
+    public CudaBuffer allocate(DType dtype, int length) {
+        device.makeCurrent();
+        return new CudaBuffer(device, dtype, length);
+    }
+
+    @Override
+    public void write(Buffer dst, int dstOffset, Object src, int srcOffset, int n) {
+        if (n == 0) return;
+        CudaBuffer d = buffer(dst, "write");
+        checkRange(d, dstOffset, n, "write");
+        device.makeCurrent();
+        long bytes = (long) n * d.dtype().byteSize();
+        CudaException.checkDriver(JCudaDriver.cuMemcpyHtoD(d.at(dstOffset), host(src, d.dtype(), srcOffset, n), bytes),
+                "cuMemcpyHtoD(" + bytes + " bytes)");
+    }
+
+    @Override
+    public void read(Buffer src, int srcOffset, Object dst, int dstOffset, int n) {
+        if (n == 0) return;
+        CudaBuffer s = buffer(src, "read");
+        checkRange(s, srcOffset, n, "read");
+        device.makeCurrent();
+        long bytes = (long) n * s.dtype().byteSize();
+        CudaException.checkDriver(JCudaDriver.cuMemcpyDtoH(host(dst, s.dtype(), dstOffset, n), s.at(srcOffset), bytes),
+                "cuMemcpyDtoH(" + bytes + " bytes)");
+    }
+
+    @Override
+    public void fill(Buffer out, int offset, int n, double value) {
+        copy.fill(out, offset, n, value);
+    }
+
+    @Override
+    public void copy(int[] shape, Buffer src, int srcOffset, int[] srcStrides, Buffer dst, int dstOffset, int[] dstStrides) {
+        copy.copy(shape, src, srcOffset, srcStrides, dst, dstOffset, dstStrides);
+    }
+
+    @Override
+    public void unary(UnaryOp op, float param, Buffer x, int xOffset, Buffer y, int yOffset, int n) {
+        elementwise.unary(op, param, x, xOffset, y, yOffset, n);
+    }
+
+    @Override
+    public void unaryBackward(UnaryOp op, float param, Buffer x, Buffer y, Buffer gy, Buffer gx, int n) {
+        elementwise.unaryBackward(op, param, x, y, gy, gx, n);
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] shape, Buffer a, int aOffset, int[] aStrides, Buffer b, int bOffset, int[] bStrides,
+            Buffer out, int outOffset) {
+        elementwise.binary(op, shape, a, aOffset, aStrides, b, bOffset, bStrides, out, outOffset);
+    }
+
+    @Override
+    public void where(int[] shape, Buffer cond, int cOffset, int[] cStrides, Buffer a, int aOffset, int[] aStrides,
+            Buffer b, int bOffset, int[] bStrides, Buffer out, int outOffset) {
+        elementwise.where(shape, cond, cOffset, cStrides, a, aOffset, aStrides, b, bOffset, bStrides, out, outOffset);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Buffer x, int xOffset, int outer, int dim, int inner, Buffer out) {
+        reductions.reduce(op, x, xOffset, outer, dim, inner, out);
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buffer a, int aOffset, int lda, int strideA,
+            Buffer b, int bOffset, int ldb, int strideB, float beta, Buffer c, int cOffset, int ldc, int strideC, int batch) {
+        if (m == 0 || n == 0 || batch == 0) return;
+        device.cublas().sgemm(transA, transB, m, n, k, alpha, buffer(a, "gemm A"), aOffset, lda, strideA,
+                buffer(b, "gemm B"), bOffset, ldb, strideB, beta, buffer(c, "gemm C"), cOffset, ldc, strideC, batch);
+    }
+
+    @Override
+    public void softmax(boolean log, Buffer x, int xOffset, Buffer y, int rows, int cols) {
+        softmax.softmax(log, x, xOffset, y, rows, cols);
+    }
+
+    @Override
+    public void softmaxBackward(boolean log, Buffer y, Buffer gy, Buffer gx, int rows, int cols) {
+        softmax.softmaxBackward(log, y, gy, gx, rows, cols);
+    }
+
+    @Override
+    public void layerNorm(Buffer x, int xOffset, Buffer gamma, Buffer beta, float eps, Buffer y, Buffer mean, Buffer rstd,
+            int rows, int cols) {
+        layerNorm.layerNorm(x, xOffset, gamma, beta, eps, y, mean, rstd, rows, cols);
+    }
+
+    @Override
+    public void layerNormBackward(Buffer x, int xOffset, Buffer gamma, Buffer mean, Buffer rstd, Buffer gy,
+            Buffer gx, Buffer gGamma, Buffer gBeta, int rows, int cols) {
+        layerNorm.layerNormBackward(x, xOffset, gamma, mean, rstd, gy, gx, gGamma, gBeta, rows, cols);
+    }
+
+    @Override
+    public void indexSelect(Buffer src, int srcOffset, Buffer index, int indexOffset, Buffer out, int outer, int srcDim, int count, int inner) {
+        indexing.indexSelect(src, srcOffset, index, indexOffset, out, outer, srcDim, count, inner);
+    }
+
+    @Override
+    public void indexAdd(Buffer g, Buffer index, int indexOffset, Buffer dst, int outer, int dstDim, int count, int inner) {
+        indexing.indexAdd(g, index, indexOffset, dst, outer, dstDim, count, inner);
+    }
+
+    @Override
+    public void gather(Buffer src, int srcOffset, Buffer index, int indexOffset, Buffer out, int outer, int srcDim, int count, int inner) {
+        indexing.gather(src, srcOffset, index, indexOffset, out, outer, srcDim, count, inner);
+    }
+
+    @Override
+    public void scatterAdd(Buffer g, Buffer index, int indexOffset, Buffer dst, int outer, int dstDim, int count, int inner) {
+        indexing.scatterAdd(g, index, indexOffset, dst, outer, dstDim, count, inner);
+    }
+
+    @Override
+    public void conv2d(Buffer x, Buffer weight, Buffer bias, Buffer y, Conv2dShape s) {
+        device.cudnn().convolutionForward(buffer(x, "conv2d x"), buffer(weight, "conv2d weight"),
+                bias == null ? null : buffer(bias, "conv2d bias"), buffer(y, "conv2d y"), s);
+    }
+
+    @Override
+    public void conv2dBackwardInput(Buffer gy, Buffer weight, Buffer gx, Conv2dShape s) {
+        device.cudnn().convolutionBackwardData(buffer(gy, "conv2d gy"), buffer(weight, "conv2d weight"), buffer(gx, "conv2d gx"), s);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Buffer x, Buffer gy, Buffer gWeight, Buffer gBias, Conv2dShape s) {
+        device.cudnn().convolutionBackwardFilter(buffer(x, "conv2d x"), buffer(gy, "conv2d gy"), buffer(gWeight, "conv2d gWeight"),
+                gBias == null ? null : buffer(gBias, "conv2d gBias"), s);
+    }
+
+    @Override
+    public void avgPool2d(Buffer x, Buffer y, Pool2dShape s) {
+        pooling.avgPool2d(x, y, s);
+    }
+
+    @Override
+    public void avgPool2dBackward(Buffer gy, Buffer gx, Pool2dShape s) {
+        pooling.avgPool2dBackward(gy, gx, s);
+    }
+
+    @Override
+    public void batchNormTraining(Buffer x, Buffer gamma, Buffer beta, float eps, float momentum, Buffer runningMean,
+            Buffer runningVar, Buffer y, Buffer saveMean, Buffer saveInvStd, int n, int c, int hw) {
+        try (Affine affine = affine(gamma, beta, c)) {
+            device.cudnn().batchNormTraining(buffer(x, "batchNorm x"), affine.gamma, affine.beta, eps, momentum,
+                    runningMean == null ? null : buffer(runningMean, "batchNorm runningMean"),
+                    runningVar == null ? null : buffer(runningVar, "batchNorm runningVar"), buffer(y, "batchNorm y"),
+                    buffer(saveMean, "batchNorm saveMean"), buffer(saveInvStd, "batchNorm saveInvStd"), n, c, hw);
+        }
+    }
+
+    @Override
+    public void batchNormEval(Buffer x, Buffer gamma, Buffer beta, float eps, Buffer runningMean, Buffer runningVar,
+            Buffer y, int n, int c, int hw) {
+        try (Affine affine = affine(gamma, beta, c)) {
+            device.cudnn().batchNormInference(buffer(x, "batchNorm x"), affine.gamma, affine.beta, eps,
+                    buffer(runningMean, "batchNorm runningMean"), buffer(runningVar, "batchNorm runningVar"), buffer(y, "batchNorm y"), n, c, hw);
+        }
+    }
+
+    @Override
+    public void batchNormTrainingBackward(Buffer x, Buffer gy, Buffer saveMean, Buffer saveInvStd, Buffer gamma,
+            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw) {
+        // cuDNN writes all three gradients; jclip's contract accumulates gGamma and gBeta and lets any be
+        // absent, so scratch buffers take what is not wanted.
+        try (Affine affine = affine(gamma, null, c);
+                Scratch dx = scratch(gx, DType.F32, x.length());
+                Scratch dGamma = scratch(gGamma, DType.F32, c);
+                Scratch dBeta = scratch(gBeta, DType.F32, c)) {
+            if (gGamma == null) fill(dGamma.buffer, 0, c, 0);
+            if (gBeta == null) fill(dBeta.buffer, 0, c, 0);
+            device.cudnn().batchNormTrainingBackward(buffer(x, "batchNorm x"), buffer(gy, "batchNorm gy"),
+                    buffer(saveMean, "batchNorm saveMean"), buffer(saveInvStd, "batchNorm saveInvStd"), affine.gamma,
+                    dx.buffer, dGamma.buffer, dBeta.buffer, n, c, hw);
+        }
+    }
+
+    @Override
+    public void batchNormEvalBackward(Buffer x, Buffer gy, Buffer gamma, float eps, Buffer runningMean, Buffer runningVar,
+            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw) {
+        // The running statistics are constants here, so this is the training backward's parameter
+        // gradients with the running statistics as the saved ones, and dx = gy·gamma·invStd per channel.
+        try (CudaBuffer invStd = allocate(DType.F32, c); Affine affine = affine(gamma, null, c)) {
+            unary(UnaryOp.ADD_SCALAR, eps, runningVar, 0, invStd, 0, c);
+            unary(UnaryOp.RSQRT, 0f, invStd, 0, invStd, 0, c);
+            if (gGamma != null || gBeta != null) {
+                try (Scratch dx = scratch(null, DType.F32, x.length());
+                        Scratch dGamma = scratch(gGamma, DType.F32, c);
+                        Scratch dBeta = scratch(gBeta, DType.F32, c)) {
+                    if (gGamma == null) fill(dGamma.buffer, 0, c, 0);
+                    if (gBeta == null) fill(dBeta.buffer, 0, c, 0);
+                    device.cudnn().batchNormTrainingBackward(buffer(x, "batchNorm x"), buffer(gy, "batchNorm gy"),
+                            buffer(runningMean, "batchNorm runningMean"), invStd, affine.gamma, dx.buffer, dGamma.buffer, dBeta.buffer,
+                            n, c, hw);
+                }
+            }
+            if (gx != null) {
+                try (CudaBuffer scale = allocate(DType.F32, c)) {
+                    binary(BinaryOp.MUL, new int[] {c}, affine.gamma, 0, new int[] {1}, invStd, 0, new int[] {1}, scale, 0);
+                    binary(BinaryOp.MUL, new int[] {n, c, hw}, gy, 0, new int[] {c * hw, hw, 1}, scale, 0, new int[] {0, 1, 0}, gx, 0);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void adamW(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2, float eps,
+            float weightDecay, int t) {
+        adamW.adamW(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t);
+    }
+
+    private CudaBuffer buffer(Buffer b, String user) {
+        return device.cudaBuffer(b, user);
+    }
+
+    private static void checkRange(Buffer b, int offset, int n, String user) {
+        if (offset < 0 || n < 0 || (long) offset + n > b.length())
+            throw new IndexOutOfBoundsException(user + ": elements [" + offset + ", " + ((long) offset + n) + ") of a buffer of " + b.length());
+    }
+
+    /** A pointer to element {@code offset} of a host array of the dtype's array type, checked to hold n elements. */
+    private static Pointer host(Object array, DType dtype, int offset, int n) {
+        Object expected = dtype.newHostArray(0);
+        if (array == null || array.getClass() != expected.getClass())
+            throw new IllegalArgumentException(dtype + " data must be a " + expected.getClass().getSimpleName() + ", got "
+                    + (array == null ? "null" : array.getClass().getSimpleName()));
+        int length = java.lang.reflect.Array.getLength(array);
+        if (offset < 0 || (long) offset + n > length)
+            throw new IndexOutOfBoundsException("host elements [" + offset + ", " + ((long) offset + n) + ") of an array of " + length);
+        Pointer p;
+        if (array instanceof float[] f) p = Pointer.to(f);
+        else if (array instanceof short[] s) p = Pointer.to(s);
+        else if (array instanceof int[] i) p = Pointer.to(i);
+        else if (array instanceof long[] l) p = Pointer.to(l);
+        else p = Pointer.to((byte[]) array);
+        return offset == 0 ? p : p.withByteOffset((long) offset * dtype.byteSize());
+    }
+
+    /** gamma and beta as cuDNN needs them: present; absent ones stand in as ones and zeros. */
+    private Affine affine(Buffer gamma, Buffer beta, int c) {
+        CudaBuffer g = gamma != null ? buffer(gamma, "batchNorm gamma") : filled(c, 1f);
+        CudaBuffer b = beta != null ? buffer(beta, "batchNorm beta") : filled(c, 0f);
+        return new Affine(g, gamma == null, b, beta == null);
+    }
+
+    private CudaBuffer filled(int n, float value) {
+        CudaBuffer b = allocate(DType.F32, n);
+        fill(b, 0, n, value);
+        return b;
+    }
+
+    private record Affine(CudaBuffer gamma, boolean ownsGamma, CudaBuffer beta, boolean ownsBeta) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (ownsGamma) gamma.close();
+            if (ownsBeta) beta.close();
+        }
+    }
+
+    /** The caller's buffer, or a temporary one released on close. */
+    private Scratch scratch(Buffer given, DType dtype, int length) {
+        return given != null ? new Scratch(buffer(given, "batchNorm gradient"), false) : new Scratch(allocate(dtype, length), true);
+    }
+
+    private record Scratch(CudaBuffer buffer, boolean owned) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned) buffer.close();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+// What the cuDNN stand-in's operations read from descriptors: validated views of 4-d float tensors
+// and filters, and a 2-d convolution's geometry.
+#pragma once
+
+#include "cudnn_types.h"
+
+extern "C" cudnnStatus_t cudnnSetTensorNdDescriptor(cudnnTensorDescriptor_t desc, cudnnDataType_t type, int nbDims,
+                                                    const int dimA[], const int strideA[]);
+
+namespace jclip_sim {
+
+// A 4-d tensor as [n, c, h, w] sizes with strides in elements.
+struct Tensor4d {
+    int n, c, h, w;
+    long sn, sc, sh, sw;
+    long at(int in, int ic, int ih, int iw) const { return in * sn + ic * sc + ih * sh + iw * sw; }
+    long size() const { return static_cast<long>(n) * c * h * w; }
+};
+
+// The tensor as a 4-d float tensor; `call` and `what` name it in a refusal.
+cudnnStatus_t float_tensor_4d(const char *call, const char *what, cudnnTensorDescriptor_t desc, Tensor4d *view);
+
+// Everything a 2-d convolution of x with a filter needs, checked against each other.
+struct ConvGeometry {
+    int n, c, h, w;        // input
+    int k, c_group, r, s;  // filter [k, c_group, r, s], c = c_group * groups
+    int groups;
+    int pad_h, pad_w, stride_h, stride_w, dilation_h, dilation_w;
+    int h_out, w_out;
+    bool flip;                   // CUDNN_CONVOLUTION: the filter is applied mirrored
+    cudnnTensorFormat_t format;  // of the filter: KCRS (NCHW) or KRSC (NHWC)
+};
+
+// Checks x (a tensor descriptor), the filter and the convolution, and derives the output size.
+cudnnStatus_t convolution_geometry(const char *call, cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t filter,
+                                   cudnnConvolutionDescriptor_t conv, ConvGeometry *geometry);
+
+}  // namespace jclip_sim

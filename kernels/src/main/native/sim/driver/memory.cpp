@@ -1,0 +1,275 @@
+// Device memory is host memory. Every allocation is tracked in an address-ordered map, so that
+// any device pointer resolves to its allocation and every copy or memset whose device range is not
+// entirely inside one live allocation fails as on the real driver (CUDA_ERROR_INVALID_VALUE), where
+// a plain memcpy would silently corrupt the heap.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "context.h"
+#include "device.h"
+#include "errors.h"
+
+namespace jclip::sim {
+
+namespace {
+
+// cudaMalloc's alignment.
+constexpr std::size_t kAlignment = 256;
+// Fresh allocations hold this 32-bit word everywhere: a NaN as float, as two bf16 or half values,
+// and as double, so that an output a kernel forgot to write fails the test that reads it.
+constexpr std::uint32_t kFreshWord = 0x7FFF7FFFu;
+
+struct Allocations {
+    std::mutex mutex;
+    std::map<CUdeviceptr, std::size_t> sizes;  // base -> bytes
+    std::size_t allocated = 0;
+
+    // The allocation holding `address`, or sizes.end().
+    std::map<CUdeviceptr, std::size_t>::iterator find(CUdeviceptr address) {
+        auto after = sizes.upper_bound(address);
+        if (after == sizes.begin()) return sizes.end();
+        auto holder = std::prev(after);
+        return address < holder->first + holder->second ? holder : sizes.end();
+    }
+};
+
+Allocations& allocations() {
+    static Allocations* instance = new Allocations;  // never destroyed: usable until the process ends
+    return *instance;
+}
+
+std::string hex(CUdeviceptr address) {
+    char text[24];
+    std::snprintf(text, sizeof text, "0x%llx", address);
+    return text;
+}
+
+// Whether [address, address + bytes) lies inside one live allocation; `what` names the operand.
+CUresult check_range(const char* call, const char* what, CUdeviceptr address, std::size_t bytes) {
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    auto holder = all.find(address);
+    if (holder == all.sizes.end()) {
+        return report(CUDA_ERROR_INVALID_VALUE, std::string(call) + ": " + what + " " + hex(address) +
+                                                    " is not in any live device allocation");
+    }
+    if (bytes > holder->first + holder->second - address) {
+        return report(CUDA_ERROR_INVALID_VALUE,
+                      std::string(call) + ": " + what + " range " + hex(address) + " + " + std::to_string(bytes) +
+                          " bytes runs past the end of its allocation (" + hex(holder->first) + ", " +
+                          std::to_string(holder->second) + " bytes)");
+    }
+    return CUDA_SUCCESS;
+}
+
+bool is_device(CUdeviceptr address) {
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    return all.find(address) != all.sizes.end();
+}
+
+CUresult copy(const char* call, CUdeviceptr dst, bool dst_device, CUdeviceptr src, bool src_device, std::size_t bytes) {
+    if (CUresult status = check_context()) return status;
+    if (bytes == 0) return CUDA_SUCCESS;
+    if (dst_device) {
+        if (CUresult status = check_range(call, "destination", dst, bytes)) return status;
+    }
+    if (src_device) {
+        if (CUresult status = check_range(call, "source", src, bytes)) return status;
+    }
+    std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), bytes);
+    return CUDA_SUCCESS;
+}
+
+template <typename T>
+CUresult fill(const char* call, CUdeviceptr dst, T value, std::size_t count) {
+    if (CUresult status = check_context()) return status;
+    if (count == 0) return CUDA_SUCCESS;
+    if (dst % sizeof(T) != 0) {
+        return report(CUDA_ERROR_INVALID_VALUE, std::string(call) + ": " + hex(dst) + " is not aligned to " +
+                                                    std::to_string(sizeof(T)) + " bytes");
+    }
+    if (CUresult status = check_range(call, "destination", dst, count * sizeof(T))) return status;
+    std::fill_n(reinterpret_cast<T*>(dst), count, value);
+    return CUDA_SUCCESS;
+}
+
+CUdeviceptr address(const void* pointer) { return reinterpret_cast<CUdeviceptr>(pointer); }
+
+}  // namespace
+
+}  // namespace jclip::sim
+
+using namespace jclip::sim;
+
+extern "C" {
+
+CUresult cuMemAlloc_v2(CUdeviceptr* pointer, std::size_t bytes) {
+    if (pointer == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+    if (CUresult status = check_context()) return status;
+    const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    Allocations& all = allocations();
+    {
+        std::lock_guard<std::mutex> lock(all.mutex);
+        if (rounded > kDeviceMemoryBytes - all.allocated) {
+            return report(CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc of " + std::to_string(bytes) + " bytes: " +
+                                                        std::to_string(all.allocated) + " of " +
+                                                        std::to_string(kDeviceMemoryBytes) + " bytes in use");
+        }
+    }
+    void* memory = std::aligned_alloc(kAlignment, rounded);
+    if (memory == nullptr) {
+        return report(CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc of " + std::to_string(bytes) + " bytes: host memory exhausted");
+    }
+    std::fill_n(static_cast<std::uint32_t*>(memory), rounded / sizeof(std::uint32_t), kFreshWord);
+    std::lock_guard<std::mutex> lock(all.mutex);
+    all.sizes[address(memory)] = bytes;
+    all.allocated += rounded;
+    *pointer = address(memory);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemFree_v2(CUdeviceptr pointer) {
+    if (CUresult status = check_context()) return status;
+    if (pointer == 0) return CUDA_SUCCESS;
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    auto found = all.sizes.find(pointer);
+    if (found == all.sizes.end()) {
+        return report(CUDA_ERROR_INVALID_VALUE, "cuMemFree: " + hex(pointer) + " is not the start of a live allocation");
+    }
+    all.allocated -= (found->second + kAlignment - 1) / kAlignment * kAlignment;
+    all.sizes.erase(found);
+    std::free(reinterpret_cast<void*>(pointer));
+    return CUDA_SUCCESS;
+}
+
+// Stream-ordered allocation: every stream is synchronous here.
+CUresult cuMemAllocAsync(CUdeviceptr* pointer, std::size_t bytes, CUstream) { return cuMemAlloc_v2(pointer, bytes); }
+CUresult cuMemFreeAsync(CUdeviceptr pointer, CUstream) { return cuMemFree_v2(pointer); }
+
+CUresult cuMemGetInfo_v2(std::size_t* free, std::size_t* total) {
+    if (free == nullptr || total == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (CUresult status = check_context()) return status;
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    *total = kDeviceMemoryBytes;
+    *free = kDeviceMemoryBytes - all.allocated;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemGetAddressRange_v2(CUdeviceptr* base, std::size_t* size, CUdeviceptr pointer) {
+    if (CUresult status = check_context()) return status;
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    auto holder = all.find(pointer);
+    if (holder == all.sizes.end()) return CUDA_ERROR_NOT_FOUND;
+    if (base != nullptr) *base = holder->first;
+    if (size != nullptr) *size = holder->second;
+    return CUDA_SUCCESS;
+}
+
+// Page-locked host memory is ordinary host memory here.
+CUresult cuMemHostAlloc(void** pointer, std::size_t bytes, unsigned) {
+    if (pointer == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (CUresult status = check_context()) return status;
+    *pointer = std::aligned_alloc(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
+    return *pointer == nullptr ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
+}
+
+CUresult cuMemAllocHost_v2(void** pointer, std::size_t bytes) { return cuMemHostAlloc(pointer, bytes, 0); }
+
+CUresult cuMemFreeHost(void* pointer) {
+    if (CUresult status = check_context()) return status;
+    std::free(pointer);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr* device, void* host, unsigned flags) {
+    if (device == nullptr || flags != 0) return CUDA_ERROR_INVALID_VALUE;
+    if (CUresult status = check_context()) return status;
+    *device = address(host);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, std::size_t bytes) {
+    return copy("cuMemcpyHtoD", dst, true, address(src), false, bytes);
+}
+CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, std::size_t bytes) {
+    return copy("cuMemcpyDtoH", address(dst), false, src, true, bytes);
+}
+CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes) {
+    return copy("cuMemcpyDtoD", dst, true, src, true, bytes);
+}
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, std::size_t bytes, CUstream) {
+    return copy("cuMemcpyHtoDAsync", dst, true, address(src), false, bytes);
+}
+CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, std::size_t bytes, CUstream) {
+    return copy("cuMemcpyDtoHAsync", address(dst), false, src, true, bytes);
+}
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes, CUstream) {
+    return copy("cuMemcpyDtoDAsync", dst, true, src, true, bytes);
+}
+
+// Unified addressing: a pointer inside a device allocation is checked as device memory, any other
+// is host memory.
+CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes) {
+    return copy("cuMemcpy", dst, is_device(dst), src, is_device(src), bytes);
+}
+CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes, CUstream) {
+    return copy("cuMemcpyAsync", dst, is_device(dst), src, is_device(src), bytes);
+}
+
+CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char value, std::size_t count) {
+    return fill("cuMemsetD8", dst, value, count);
+}
+CUresult cuMemsetD16_v2(CUdeviceptr dst, unsigned short value, std::size_t count) {
+    return fill("cuMemsetD16", dst, value, count);
+}
+CUresult cuMemsetD32_v2(CUdeviceptr dst, unsigned value, std::size_t count) {
+    return fill("cuMemsetD32", dst, value, count);
+}
+CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, std::size_t count, CUstream) {
+    return fill("cuMemsetD8Async", dst, value, count);
+}
+CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value, std::size_t count, CUstream) {
+    return fill("cuMemsetD16Async", dst, value, count);
+}
+CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, std::size_t count, CUstream) {
+    return fill("cuMemsetD32Async", dst, value, count);
+}
+
+CUresult cuPointerGetAttribute(void* data, int attribute, CUdeviceptr pointer) {
+    if (data == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (CUresult status = check_context()) return status;
+    CUdeviceptr base;
+    std::size_t size;
+    {
+        Allocations& all = allocations();
+        std::lock_guard<std::mutex> lock(all.mutex);
+        auto holder = all.find(pointer);
+        if (holder == all.sizes.end()) return CUDA_ERROR_INVALID_VALUE;  // the real driver's answer for host memory
+        base = holder->first;
+        size = holder->second;
+    }
+    switch (attribute) {
+        case CU_POINTER_ATTRIBUTE_CONTEXT: *static_cast<CUcontext*>(data) = current_context(); break;
+        case CU_POINTER_ATTRIBUTE_MEMORY_TYPE: *static_cast<unsigned*>(data) = CU_MEMORYTYPE_DEVICE; break;
+        case CU_POINTER_ATTRIBUTE_DEVICE_POINTER: *static_cast<CUdeviceptr*>(data) = pointer; break;
+        case CU_POINTER_ATTRIBUTE_HOST_POINTER: *static_cast<void**>(data) = reinterpret_cast<void*>(pointer); break;
+        case CU_POINTER_ATTRIBUTE_IS_MANAGED: *static_cast<int*>(data) = 0; break;
+        case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL: *static_cast<int*>(data) = 0; break;
+        case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR: *static_cast<CUdeviceptr*>(data) = base; break;
+        case CU_POINTER_ATTRIBUTE_RANGE_SIZE: *static_cast<std::size_t*>(data) = size; break;
+        case CU_POINTER_ATTRIBUTE_MAPPED: *static_cast<int*>(data) = 1; break;
+        default: return report(CUDA_ERROR_NOT_SUPPORTED, "cuPointerGetAttribute: attribute " + std::to_string(attribute));
+    }
+    return CUDA_SUCCESS;
+}
+
+}  // extern "C"

@@ -1,0 +1,66 @@
+// The C interface between kernels compiled for the CPU (through cuda_sim.h) and the simulated
+// driver, libcuda.so.1, which runs them. Kernel libraries link against libcuda.so.1 and reach the
+// block scheduler only through these names; nothing else of the simulator is visible to them.
+#pragma once
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct jclip_sim_uint3 {
+    unsigned x, y, z;
+} jclip_sim_uint3;
+
+// The running GPU thread's threadIdx. Points into the scheduler's record of the fiber that runs
+// now: the scheduler sets it before every switch into a fiber (a block's fibers never move between
+// OS threads, so a thread-local pointer is enough).
+extern __thread const jclip_sim_uint3* jclip_sim_thread_idx;
+
+// blockIdx, blockDim and gridDim of the block this OS thread runs now (one block at a time).
+typedef struct jclip_sim_block_info {
+    jclip_sim_uint3 block_idx, block_dim, grid_dim;
+} jclip_sim_block_info;
+extern __thread jclip_sim_block_info jclip_sim_block;
+
+// __syncthreads and its reducing forms; returns how many threads passed a non-zero predicate
+// (JCLIP_SIM_BARRIER_COUNT) or 0/1 for AND and OR.
+enum {
+    JCLIP_SIM_BARRIER = 0,
+    JCLIP_SIM_BARRIER_COUNT = 1,
+    JCLIP_SIM_BARRIER_AND = 2,
+    JCLIP_SIM_BARRIER_OR = 3,
+};
+int jclip_sim_syncthreads(int op, int predicate);
+
+// Warp collectives. Every lane named in mask must call the same collective with the same mask;
+// the call returns once all of them have.
+enum {
+    JCLIP_SIM_SHFL_IDX = 0,   // arg: source lane
+    JCLIP_SIM_SHFL_UP = 1,    // arg: delta
+    JCLIP_SIM_SHFL_DOWN = 2,  // arg: delta
+    JCLIP_SIM_SHFL_XOR = 3,   // arg: lane mask
+    JCLIP_SIM_BALLOT = 4,     // value: predicate; returns the ballot of the lanes in mask
+    JCLIP_SIM_SYNCWARP = 5,
+};
+unsigned long long jclip_sim_warp_collective(int op, unsigned mask, unsigned long long value, int arg, int width);
+
+// The lanes of the calling thread's warp that exist and have not exited.
+unsigned jclip_sim_active_mask(void);
+
+// The launch's dynamic shared memory (sharedMemBytes), 16-byte aligned, private to the block.
+void* jclip_sim_dynamic_shared(void);
+
+// Called by every CPU-compiled kernel library when it loads (JCLIP_SIM_REGISTER): `thunk` unpacks
+// cuLaunchKernel's kernelParams by the kernel's parameter types and calls it.
+typedef void (*jclip_sim_thunk)(void** kernel_params);
+void jclip_sim_register_kernel(const char* name, jclip_sim_thunk thunk, int param_count, const size_t* param_sizes);
+
+// The simulator's explanation of the last error it reported (a launch that failed, a kernel the
+// build lacks), or "" if there was none.
+const char* jclip_sim_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
