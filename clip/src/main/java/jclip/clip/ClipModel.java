@@ -32,6 +32,8 @@ public final class ClipModel extends Module {
     private final LayerNorm lnFinal;
     private final Tensor textProjection;
     private final Tensor logitScale;
+    /** The text transformer's attention mask: not state (the original does not save it), but model memory. */
+    private final Tensor causalMask;
 
     /** A new model initialised as the original (rng null: zeros, for loading weights into). */
     public ClipModel(ClipConfig config, Rng rng) {
@@ -42,8 +44,8 @@ public final class ClipModel extends Module {
                         config.visionLayers()[0], config.visionHeads(), config.embedDim(), rng)
                 : new ModifiedResNet(config.visionLayers(), config.embedDim(), config.visionHeads(),
                         config.imageResolution(), config.visionWidth(), rng));
-        Tensor mask = jclip.tensor.MemoryScope.untracked(causalMask(config.contextLength()));
-        transformer = child("transformer", new Transformer(textWidth, config.transformerLayers(), config.transformerHeads(), mask, rng));
+        causalMask = jclip.tensor.MemoryScope.untracked(causalMask(config.contextLength()));
+        transformer = child("transformer", new Transformer(textWidth, config.transformerLayers(), config.transformerHeads(), causalMask, rng));
         tokenEmbedding = child("token_embedding", new Embedding(config.vocabSize(), textWidth, 0.02, rng));
         positionalEmbedding = parameter("positional_embedding", Init.normal(rng, 0.01, config.contextLength(), textWidth));
         lnFinal = child("ln_final", new LayerNorm(textWidth));
@@ -95,9 +97,23 @@ public final class ClipModel extends Module {
         return config;
     }
 
-    /** The model on another device; only the CPU exists so far. */
+    @Override
+    public void close() {
+        super.close();
+        causalMask.close();
+    }
+
+    /** Where the model's weights are; inputs from elsewhere are copied here first. */
+    @Override
+    public Device device() {
+        return logitScale.device();
+    }
+
+    /** Moves the model to {@code device} in place (parameters, buffers and the causal mask). */
+    @Override
     public ClipModel to(Device device) {
-        if (!device.isCpu()) throw new IllegalArgumentException("device " + device + " is not available in this build");
+        super.to(device);
+        causalMask.moveTo(device);
         return this;
     }
 
@@ -113,20 +129,21 @@ public final class ClipModel extends Module {
         return this;
     }
 
-    /** images [N, 3, R, R] to unnormalised features [N, embed]. */
+    /** images [N, 3, R, R] (on any device) to unnormalised features [N, embed] on the model's device. */
     public Tensor encodeImage(Tensor images) {
         int r = config.imageResolution();
         if (images.ndim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)
             throw new IllegalArgumentException("images must be [N, 3, " + r + ", " + r + "], got " + java.util.Arrays.toString(images.shape()));
-        return visual.forward(images.to(DType.F32));
+        return visual.forward(images.to(device()).to(DType.F32));
     }
 
-    /** token ids [N, context] (I32 or I64) to unnormalised features [N, embed], taken at each row's largest id. */
+    /** token ids [N, context] (I32 or I64, on any device) to unnormalised features [N, embed], taken at each row's largest id. */
     public Tensor encodeText(Tensor tokens) {
         if (tokens.ndim() != 2 || tokens.size(1) != config.contextLength() || !tokens.dtype().isIndex())
             throw new IllegalArgumentException("tokens must be I32/I64 [N, " + config.contextLength() + "], got "
                     + tokens.dtype() + " " + java.util.Arrays.toString(tokens.shape()));
         int n = tokens.size(0), width = config.transformerWidth();
+        tokens = tokens.to(device());
         Tensor x = tokenEmbedding.forward(tokens).add(positionalEmbedding);
         x = lnFinal.forward(transformer.forward(x));
         // The end-of-text token has the largest id: pool there (the original's text.argmax(-1)).
@@ -145,7 +162,7 @@ public final class ClipModel extends Module {
     /** The symmetric contrastive loss with labels 0..N-1: the mean of both cross-entropies. */
     public Tensor loss(Tensor images, Tensor tokens) {
         Logits logits = forward(images, tokens);
-        Tensor labels = Tensor.arange(images.size(0));
+        Tensor labels = Tensor.arange(images.size(0)).to(device());
         return logits.perImage().crossEntropy(labels).add(logits.perText().crossEntropy(labels)).div(2f);
     }
 

@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import jclip.tensor.Device;
 import jclip.tensor.MemoryScope;
 import jclip.tensor.Tensor;
 import jclip.tensor.io.SafeTensors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -55,10 +57,22 @@ class ParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"vit-tiny", "rn-tiny"})
     void matchesTheOriginalForwardAndBackward(String name) throws Exception {
+        check(name, Device.cpu());
+    }
+
+    /** The same on the CUDA device (the simulated GPU in mvn verify): our kernels, cuBLAS and cuDNN. */
+    @Tag("gpu")
+    @ParameterizedTest
+    @ValueSource(strings = {"vit-tiny", "rn-tiny"})
+    void matchesTheOriginalOnCuda(String name) throws Exception {
+        check(name, Device.cuda(0));
+    }
+
+    private static void check(String name, Device device) throws Exception {
         Map<String, Tensor> io = SafeTensors.load(fixtures().resolve(name + ".io.safetensors"));
-        try (ClipModel model = ClipModel.load(fixtures().resolve(name + ".weights.safetensors"));
+        try (ClipModel model = ClipModel.load(fixtures().resolve(name + ".weights.safetensors")).to(device);
                 MemoryScope scope = MemoryScope.open()) {
-            Tensor images = io.get("images"), texts = io.get("texts");
+            Tensor images = io.get("images").to(device), texts = io.get("texts").to(device);
 
             model.eval();
             assertClose("eval image features", io.get("eval.image_features"), model.encodeImage(images), 1e-4);
@@ -75,6 +89,7 @@ class ParityTest {
                 Tensor expected = io.get("grad." + e.getKey());
                 assertNotNull(expected, "fixture has no gradient for " + e.getKey());
                 assertNotNull(e.getValue().grad(), "no gradient reached " + e.getKey());
+                assertEquals(device, e.getValue().grad().device(), "gradient of " + e.getKey() + " on the model's device");
                 assertClose("gradient of " + e.getKey(), expected, e.getValue().grad(), 1e-3);
                 checked.add(e.getKey());
             }

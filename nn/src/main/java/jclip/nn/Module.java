@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import jclip.kernels.DType;
 import jclip.tensor.Autograd;
+import jclip.tensor.Device;
 import jclip.tensor.MemoryScope;
 import jclip.tensor.Tensor;
 
@@ -118,6 +119,21 @@ public abstract class Module implements AutoCloseable {
             }
         }
         return new LoadResult(missing, unexpected);
+    }
+
+    /**
+     * Moves every parameter and buffer to {@code device} in place (see {@link Tensor#moveTo}), so
+     * the fields that hold them stay valid; gradients held so far are dropped.
+     */
+    public Module to(Device device) {
+        for (Tensor t : stateDict().values()) t.moveTo(device);
+        return this;
+    }
+
+    /** The device of the first parameter or buffer (the CPU for a module with none). */
+    public Device device() {
+        for (Tensor t : stateDict().values()) return t.device();
+        return Device.cpu();
     }
 
     /** Training mode (the default): batch statistics in BatchNorm, dropout active. */

@@ -20,10 +20,11 @@ import jclip.kernels.cpu.CpuKernels;
  * {@link MemoryScope} are closed with it. A leaf's gradient belongs to the leaf.
  */
 public final class Tensor implements AutoCloseable {
-    final Storage storage;
-    final int offset;
+    // Not final only for moveTo, which moves a leaf's data to another device in place.
+    Storage storage;
+    int offset;
     private final int[] shape;
-    final int[] strides;
+    int[] strides;
 
     private boolean closed;
     MemoryScope scope;
@@ -331,6 +332,32 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Moves this leaf's data to another device in place: the tensor object stays the same, so a
+     * module's fields that hold its parameters keep working (PyTorch's {@code module.to(device)}). A
+     * gradient held so far is dropped; other views of the old storage stay where they were.
+     */
+    public void moveTo(Device device) {
+        checkOpen();
+        if (device == device()) return;
+        if (node != null) throw new IllegalStateException("only a leaf tensor moves in place; to(Device) copies a computed one");
+        Tensor moved;
+        try (Autograd.NoGrad g = Autograd.noGrad()) {
+            moved = to(device);
+        }
+        Storage old = storage;
+        moved.storage.retain();
+        storage = moved.storage;
+        offset = 0;
+        strides = moved.strides;
+        moved.close();
+        old.release();
+        if (grad != null) {
+            grad.close();
+            grad = null;
+        }
+    }
+
     /** This tensor if contiguous, otherwise a contiguous copy. */
     public Tensor contiguous() {
         return isContiguous() ? this : ViewOps.copy(this);
@@ -503,6 +530,11 @@ public final class Tensor implements AutoCloseable {
     /** Copies other (broadcast, any dtype) into this. */
     public Tensor copyFrom(Tensor other) {
         checkInPlace();
+        if (other.device() != device()) {
+            try (Tensor here = other.to(device())) {
+                return copyFrom(here);
+            }
+        }
         int[] src = Shape.broadcastStrides(other.shape, other.strides, shape);
         kernels().copy(shape, other.buffer(), other.offset, src, buffer(), offset, strides);
         return this;

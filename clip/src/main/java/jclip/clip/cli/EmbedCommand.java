@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import jclip.clip.ClipModel;
+import jclip.tensor.Device;
 import jclip.clip.ClipTokenizer;
 import jclip.clip.data.Preprocess;
 import jclip.kernels.DType;
@@ -62,11 +63,11 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        device.resolve();
+        Device onDevice = device.resolve();
         String name = out.getFileName().toString();
         if (!name.endsWith(".safetensors") && !name.endsWith(".jsonl"))
             throw new IllegalArgumentException("--out must end in .safetensors or .jsonl, got " + out);
-        try (ClipModel clip = model.load(); Autograd.NoGrad g = Autograd.noGrad(); MemoryScope scope = MemoryScope.open()) {
+        try (ClipModel clip = model.load().to(onDevice); Autograd.NoGrad g = Autograd.noGrad(); MemoryScope scope = MemoryScope.open()) {
             List<String> keys = new ArrayList<>();
             List<Tensor> parts = new ArrayList<>();
             if (inputs.images != null) {

@@ -2,6 +2,7 @@ package jclip.clip.cli;
 
 import java.util.concurrent.Callable;
 import jclip.clip.ClipModel;
+import jclip.tensor.Device;
 import jclip.clip.data.DataLoader;
 import jclip.clip.data.ImageTextSource;
 import jclip.clip.data.IndexedSource;
@@ -48,9 +49,9 @@ final class LinearProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        device.resolve();
+        Device onDevice = device.resolve();
         var out = spec.commandLine().getOut();
-        try (ClipModel clip = model.load()) {
+        try (ClipModel clip = model.load().to(onDevice)) {
             int r = clip.config().imageResolution();
             ImageTextSource train = DataSpec.open(trainData, seed, dataSize, r, new CsvColumns());
             ImageTextSource test = DataSpec.open(testData, seed + 1, dataSize, r, new CsvColumns());

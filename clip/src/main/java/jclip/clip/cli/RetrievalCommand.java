@@ -2,6 +2,7 @@ package jclip.clip.cli;
 
 import java.util.concurrent.Callable;
 import jclip.clip.ClipModel;
+import jclip.tensor.Device;
 import jclip.clip.ClipTokenizer;
 import jclip.clip.data.DataLoader;
 import jclip.clip.data.ImageTextSource;
@@ -45,9 +46,9 @@ final class RetrievalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        device.resolve();
+        Device onDevice = device.resolve();
         ClipTokenizer tok = model.tokenizer();
-        try (ClipModel clip = model.load(); MemoryScope scope = MemoryScope.open()) {
+        try (ClipModel clip = model.load().to(onDevice); MemoryScope scope = MemoryScope.open()) {
             int r = clip.config().imageResolution();
             ImageTextSource source = DataSpec.open(data, seed, dataSize, r, csv);
             Features.Encoded images;

@@ -22,6 +22,7 @@ import jclip.clip.report.MetricsLog;
 import jclip.clip.train.Checkpoint;
 import jclip.clip.train.TrainOptions;
 import jclip.clip.train.Trainer;
+import jclip.tensor.Device;
 import jclip.tensor.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -115,7 +116,7 @@ class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        device.resolve();
+        Device onDevice = device.resolve();
         PrintWriter console = spec.commandLine().getOut();
         Files.createDirectories(out);
         int resolution = ModelPresets.resolve(model, 1, context).imageResolution();
@@ -129,7 +130,7 @@ class TrainCommand implements Callable<Integer> {
         Path latest = resume ? Checkpoint.latest(options.checkpointDir()) : null;
         if (resume && latest == null) throw new IllegalArgumentException("--resume: no checkpoint in " + options.checkpointDir());
         if (latest != null) MetricsLog.truncateAfter(out.resolve("metrics.jsonl"), Checkpoint.readState(latest).step());
-        try (ClipModel clip = new ClipModel(config, new Rng(seed));
+        try (ClipModel clip = new ClipModel(config, new Rng(seed)).to(onDevice);
                 MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
                 Listeners listeners = new Listeners(metrics, console);
                 Trainer trainer = new Trainer(clip, tok, (epoch, skip) -> loader(source, preprocess, epoch, skip, console),

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import jclip.clip.ClipModel;
+import jclip.tensor.Device;
 import jclip.clip.ClipTokenizer;
 import jclip.clip.data.Batch;
 import jclip.clip.data.DataLoader;
@@ -49,9 +50,9 @@ final class ZeroShotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        device.resolve();
+        Device onDevice = device.resolve();
         ClipTokenizer tok = model.tokenizer();
-        try (ClipModel clip = model.load()) {
+        try (ClipModel clip = model.load().to(onDevice)) {
             int r = clip.config().imageResolution();
             ImageTextSource source = DataSpec.open(data, seed, dataSize, r, new CsvColumns());
             ZeroShot.Result result = evaluate(clip, tok, source, loader, r, spec.commandLine().getOut());

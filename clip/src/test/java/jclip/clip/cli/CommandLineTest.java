@@ -108,9 +108,10 @@ class CommandLineTest {
         assertEquals(1, missing.err().strip().lines().count(), missing.err());
         assertTrue(missing.err().contains("nope.safetensors"), missing.err());
 
-        Result cuda = jclip("zeroshot", "--checkpoint", run.toString(), "--data", "shapes-heldout", "--device", "cuda");
-        assertEquals(1, cuda.code());
-        assertTrue(cuda.err().contains("--device cuda"), cuda.err());
+        Result noSuchDevice = jclip("zeroshot", "--checkpoint", run.toString(), "--data", "shapes-heldout", "--device", "cuda:7");
+        assertEquals(1, noSuchDevice.code());
+        assertEquals(1, noSuchDevice.err().strip().lines().count(), noSuchDevice.err());
+        assertTrue(noSuchDevice.err().contains("--device cuda:7"), noSuchDevice.err());
 
         Result badData = jclip("train", "--data", "imagenet", "--out", dir.resolve("bad").toString());
         assertEquals(1, badData.code());

@@ -1,5 +1,6 @@
 package jclip.clip.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,10 +21,12 @@ import jclip.clip.data.Example;
 import jclip.clip.data.Preprocess;
 import jclip.clip.data.ShapesDataset;
 import jclip.tensor.Autograd;
+import jclip.tensor.Device;
 import jclip.tensor.Rng;
 import jclip.tensor.Tensor;
 import jclip.tensor.io.SafeTensors;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +71,34 @@ class TrainerTest {
             float scale = m.logitScale().item();
             assertTrue(scale >= 0 && scale <= Math.log(100) + 1e-6, "logit scale clamped: " + scale);
         }
+    }
+
+    /**
+     * Training on the CUDA device (the simulated GPU in mvn verify) follows the CPU run: the same
+     * losses within float tolerance over steps of forward, backward, clipping, fused AdamW and the
+     * logit-scale clamp, and a checkpoint written from the device reads back as the device's weights.
+     */
+    @Tag("gpu")
+    @Test
+    void trainsOnCudaAsOnTheCpu(@TempDir Path dir) throws Exception {
+        List<Double> cpu, cuda;
+        try (ClipModel m = model(); Trainer t = new Trainer(m, tokenizer, batches(16), options(dir.resolve("cpu"), 4, 0, 1e-3), new Trainer.Listener() {})) {
+            cpu = t.run();
+        }
+        try (ClipModel m = model().to(Device.cuda(0));
+                Trainer t = new Trainer(m, tokenizer, batches(16), options(dir.resolve("cuda"), 4, 0, 1e-3), new Trainer.Listener() {})) {
+            cuda = t.run();
+            assertEquals(Device.cuda(0), m.logitScale().device());
+            Map<String, Tensor> saved = SafeTensors.load(Checkpoint.latest(options(dir.resolve("cuda"), 4, 0, 1e-3).checkpointDir()).resolve("model.safetensors"));
+            try {
+                for (var e : m.stateDict().entrySet())
+                    assertArrayEquals(e.getValue().toFloatArray(), saved.get(e.getKey()).toFloatArray(), e.getKey());
+            } finally {
+                saved.values().forEach(Tensor::close);
+            }
+        }
+        for (int i = 0; i < cpu.size(); i++)
+            assertEquals(cpu.get(i), cuda.get(i), 1e-4 * Math.abs(cpu.get(i)), "loss at step " + (i + 1));
     }
 
     @Test
