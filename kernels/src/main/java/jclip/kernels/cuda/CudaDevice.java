@@ -23,6 +23,7 @@ public final class CudaDevice {
     private final Map<String, PtxModule> modules = new HashMap<>();
     private final ThreadLocal<Boolean> currentOnThread = ThreadLocal.withInitial(() -> false);
     private final CudaStream stream;
+    private final DeviceErrors errors;
     private Cublas cublas;
     private Cudnn cudnn;
     private CudaKernels kernels;
@@ -39,6 +40,7 @@ public final class CudaDevice {
         while (end < text.length && text[end] != 0) end++;
         this.name = new String(text, 0, end, java.nio.charset.StandardCharsets.UTF_8);
         this.stream = CudaStream.legacy(this);
+        this.errors = new DeviceErrors(this);
     }
 
     /**
@@ -92,10 +94,19 @@ public final class CudaDevice {
         return stream;
     }
 
-    /** Waits for all queued work; a kernel's asynchronous failure surfaces here. */
+    /**
+     * Waits for all queued work; a kernel's asynchronous failure surfaces here, and so does bad input
+     * a kernel recorded in {@link #errors()}.
+     */
     public void synchronize() {
         makeCurrent();
         CudaException.checkDriver(JCudaDriver.cuCtxSynchronize(), "cuCtxSynchronize");
+        errors.check("synchronize");
+    }
+
+    /** Where kernels record bad input, reported at the next read or synchronize. */
+    public DeviceErrors errors() {
+        return errors;
     }
 
     CachingAllocator allocator() {

@@ -79,6 +79,10 @@ public final class CudaKernels implements Kernels {
                 "cuMemcpyHtoD(" + bytes + " bytes)");
     }
 
+    /**
+     * Copies device memory to the host, waiting for queued work. Bad input that a kernel recorded
+     * since the last read or synchronize is thrown here (see {@link DeviceErrors}), once the copy is done.
+     */
     @Override
     public void read(Buffer src, int srcOffset, Object dst, int dstOffset, int n) {
         if (n == 0) return;
@@ -88,6 +92,7 @@ public final class CudaKernels implements Kernels {
         long bytes = (long) n * s.dtype().byteSize();
         CudaException.checkDriver(JCudaDriver.cuMemcpyDtoH(host(dst, s.dtype(), dstOffset, n), s.at(srcOffset), bytes),
                 "cuMemcpyDtoH(" + bytes + " bytes)");
+        device.errors().check("read");
     }
 
     @Override

@@ -2,31 +2,44 @@ package jclip.kernels.cuda.launch;
 
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
+import jclip.kernels.cuda.CudaBuffer;
 import jclip.kernels.cuda.CudaDevice;
 import jclip.kernels.cuda.CudaKernel;
 
 /**
  * Launches src/main/cuda/indexing.cu: indexSelect, gather and their scatter-add backwards, with I32
- * or I64 indices. Unlike the CPU backend, an index outside [0, dim) is not detected here (that
- * would need a copy back from the device per call): the kernels select NaN for it and add nothing.
+ * or I64 indices. An index outside [0, dim) is an error, as on the CPU backend, but one found on the
+ * device: checking it here would need a copy back per call, so the kernel records it in the
+ * device's {@link jclip.kernels.cuda.DeviceErrors} (selecting NaN for it and adding nothing) and the
+ * next read or synchronize throws an IndexOutOfBoundsException naming the op and the index.
  */
 public final class Indexing {
     private static final String MODULE = "indexing";
 
-    private final CudaKernel indexSelect32, indexSelect64;
-    private final CudaKernel indexAdd32, indexAdd64;
-    private final CudaKernel gather32, gather64;
-    private final CudaKernel scatterAdd32, scatterAdd64;
+    private final CudaBuffer errors;
+    private final Checked indexSelect32, indexSelect64;
+    private final Checked indexAdd32, indexAdd64;
+    private final Checked gather32, gather64;
+    private final Checked scatterAdd32, scatterAdd64;
+
+    /** A kernel and the site id it records bad indices under. */
+    private record Checked(CudaKernel kernel, int site) {}
 
     public Indexing(CudaDevice device) {
-        indexSelect32 = device.kernel(MODULE, "jclip_index_select_i32");
-        indexSelect64 = device.kernel(MODULE, "jclip_index_select_i64");
-        indexAdd32 = device.kernel(MODULE, "jclip_index_add_i32");
-        indexAdd64 = device.kernel(MODULE, "jclip_index_add_i64");
-        gather32 = device.kernel(MODULE, "jclip_gather_i32");
-        gather64 = device.kernel(MODULE, "jclip_gather_i64");
-        scatterAdd32 = device.kernel(MODULE, "jclip_scatter_add_i32");
-        scatterAdd64 = device.kernel(MODULE, "jclip_scatter_add_i64");
+        errors = device.errors().record();
+        indexSelect32 = checked(device, "indexSelect", "jclip_index_select_i32");
+        indexSelect64 = checked(device, "indexSelect", "jclip_index_select_i64");
+        indexAdd32 = checked(device, "indexAdd", "jclip_index_add_i32");
+        indexAdd64 = checked(device, "indexAdd", "jclip_index_add_i64");
+        gather32 = checked(device, "gather", "jclip_gather_i32");
+        gather64 = checked(device, "gather", "jclip_gather_i64");
+        scatterAdd32 = checked(device, "scatterAdd", "jclip_scatter_add_i32");
+        scatterAdd64 = checked(device, "scatterAdd", "jclip_scatter_add_i64");
+    }
+
+    private static Checked checked(CudaDevice device, String op, String name) {
+        CudaKernel kernel = device.kernel(MODULE, name);
+        return new Checked(kernel, device.errors().site(op, kernel));
     }
 
     /** out[o, i, j] = src[o, index[i], j]. */
@@ -71,11 +84,14 @@ public final class Indexing {
         launch(index.dtype() == DType.I32 ? scatterAdd32 : scatterAdd64, g, 0, index, indexOffset, dst, dstDim, count, inner, n);
     }
 
-    /** All eight kernels take (from, index, to, dim, count, inner, n), n = outer·count·inner. */
-    private static void launch(CudaKernel kernel, Buffer from, int fromOffset, Buffer index, int indexOffset, Buffer to,
+    /**
+     * All eight kernels take (from, index, to, dim, count, inner, n, error record, site),
+     * n = outer·count·inner.
+     */
+    private void launch(Checked checked, Buffer from, int fromOffset, Buffer index, int indexOffset, Buffer to,
             int dim, int count, int inner, int n) {
-        kernel.pointer(from, fromOffset).pointer(index, indexOffset).pointer(to, 0).i32(dim).i32(count).i32(inner).i32(n)
-                .launch(Layout.blocks(n), Layout.THREADS, 0);
+        checked.kernel.pointer(from, fromOffset).pointer(index, indexOffset).pointer(to, 0).i32(dim).i32(count).i32(inner).i32(n)
+                .pointer(errors, 0).i32(checked.site).launch(Layout.blocks(n), Layout.THREADS, 0);
     }
 
     /** outer·count·inner, the element count of the [outer, count, inner] side. */
