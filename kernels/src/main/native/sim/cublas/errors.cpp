@@ -1,11 +1,7 @@
 // Status names and texts, and the last refusal's message (see errors.h).
 #include "errors.h"
 
-#include <cstdarg>
-#include <cstdio>
-#include <mutex>
-#include <set>
-#include <string>
+#include "../common/refusal.h"
 
 namespace {
 
@@ -16,16 +12,10 @@ thread_local std::string last_error;
 namespace jclip_sim {
 
 cublasStatus_t cublas_fail(cublasStatus_t status, const char *format, ...) {
-    char text[512];
     va_list args;
     va_start(args, format);
-    vsnprintf(text, sizeof text, format, args);
+    record_refusal(last_error, "cuBLAS", cublasGetStatusName(status), format, args);
     va_end(args);
-    last_error = std::string(cublasGetStatusName(status)) + ": " + text;
-    static std::mutex lock;
-    static std::set<std::string> printed;
-    std::lock_guard<std::mutex> guard(lock);
-    if (printed.insert(last_error).second) fprintf(stderr, "jclip simulated cuBLAS: %s\n", last_error.c_str());
     return status;
 }
 
@@ -52,7 +42,7 @@ const char *cublasGetStatusName(cublasStatus_t status) {
 // When the last call this thread made was refused with this status, the stand-in's reason: it is
 // what reaches a Java exception (jclip.kernels.cuda.CudaException reads this string).
 const char *cublasGetStatusString(cublasStatus_t status) {
-    if (!last_error.empty() && last_error.rfind(cublasGetStatusName(status), 0) == 0) return last_error.c_str();
+    if (const char *refusal = jclip_sim::refusal_with(last_error, cublasGetStatusName(status))) return refusal;
     switch (status) {
     case CUBLAS_STATUS_SUCCESS: return "success";
     case CUBLAS_STATUS_NOT_INITIALIZED: return "the library was not initialized";

@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "cuda_sim_fp16.h"  // bit_cast, bf16_bits_to_float
+
 namespace jclip_sim {
 
 enum class Element { F32, BF16, F16 };
@@ -65,24 +67,14 @@ constexpr long MIN_PARALLEL_WORK = 1L << 22;
 // every range repeats, stays small beside the multiply.
 constexpr int MIN_PANELS_PER_TASK = 4;
 
-inline float bits_to_float(uint32_t u) {
-    float f;
-    std::memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-inline uint32_t float_to_bits(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, sizeof u);
-    return u;
-}
+using jclip_sim_detail::bit_cast;
 
 // Rounds to nearest-even, keeping 23 - dropped mantissa bits; infinities and NaNs pass unchanged.
 inline float round_mantissa(float f, int dropped) {
-    uint32_t u = float_to_bits(f);
+    uint32_t u = bit_cast<uint32_t>(f);
     if ((u & 0x7f800000u) == 0x7f800000u) return f;
     uint32_t half = (1u << (dropped - 1)) - 1 + ((u >> dropped) & 1);
-    return bits_to_float((u + half) & ~((1u << dropped) - 1));
+    return bit_cast<float>((u + half) & ~((1u << dropped) - 1));
 }
 
 inline float to_float(float x) { return x; }
@@ -91,10 +83,10 @@ inline float to_float(_Float16 x) { return static_cast<float>(x); }
 struct BFloat16 {
     uint16_t bits;
 };
-inline float to_float(BFloat16 x) { return bits_to_float(static_cast<uint32_t>(x.bits) << 16); }
+inline float to_float(BFloat16 x) { return jclip_sim_detail::bf16_bits_to_float(x.bits); }
 
 inline BFloat16 to_bfloat16(float f) {
-    uint32_t u = float_to_bits(f);
+    uint32_t u = bit_cast<uint32_t>(f);
     if ((u & 0x7fffffffu) > 0x7f800000u) return {static_cast<uint16_t>((u >> 16) | 0x40)};  // quiet NaN
     return {static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1)) >> 16)};
 }

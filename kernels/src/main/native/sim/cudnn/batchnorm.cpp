@@ -19,7 +19,10 @@
 #include "errors.h"
 #include "layout.h"
 
+using jclip_sim::blend_one;
+using jclip_sim::check_pointers;
 using jclip_sim::cudnn_fail;
+using jclip_sim::for_each_element;
 using jclip_sim::Tensor4d;
 
 namespace {
@@ -43,12 +46,10 @@ struct Layout {
     }
 };
 
-template <class Visit>
-void for_each(const Tensor4d &v, Visit visit) {
-    for (int n = 0; n < v.n; ++n)
-        for (int c = 0; c < v.c; ++c)
-            for (int h = 0; h < v.h; ++h)
-                for (int w = 0; w < v.w; ++w) visit(n, c, h, w);
+cudnnStatus_t check_mode(const char *call, cudnnBatchNormMode_t mode) {
+    if (mode == CUDNN_BATCHNORM_PER_ACTIVATION || mode == CUDNN_BATCHNORM_SPATIAL || mode == CUDNN_BATCHNORM_SPATIAL_PERSISTENT)
+        return CUDNN_STATUS_SUCCESS;
+    return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: mode %d", call, mode);
 }
 
 bool same_sizes(const Tensor4d &a, const Tensor4d &b) { return a.n == b.n && a.c == b.c && a.h == b.h && a.w == b.w; }
@@ -58,8 +59,7 @@ cudnnStatus_t check(const char *call, cudnnHandle_t handle, cudnnBatchNormMode_t
                     std::initializer_list<cudnnTensorDescriptor_t> like_x, cudnnTensorDescriptor_t param_desc,
                     double epsilon, Layout *layout) {
     if (handle == nullptr) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: handle is NULL", call);
-    if (mode != CUDNN_BATCHNORM_PER_ACTIVATION && mode != CUDNN_BATCHNORM_SPATIAL && mode != CUDNN_BATCHNORM_SPATIAL_PERSISTENT)
-        return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: mode %d", call, mode);
+    CUDNN_CHECK(check_mode(call, mode));
     layout->spatial = mode != CUDNN_BATCHNORM_PER_ACTIVATION;
     CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "xDesc", x_desc, &layout->x));
     for (cudnnTensorDescriptor_t d : like_x) {
@@ -79,34 +79,23 @@ cudnnStatus_t check(const char *call, cudnnHandle_t handle, cudnnBatchNormMode_t
     return CUDNN_STATUS_SUCCESS;
 }
 
-cudnnStatus_t check_pointers(const char *call, std::initializer_list<const void *> pointers) {
-    for (const void *p : pointers)
-        if (p == nullptr) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: a required data or scaling-factor pointer is NULL", call);
-    return CUDNN_STATUS_SUCCESS;
-}
-
 // Batch mean and Σ(x - mean)² per statistic.
 void moments(const Layout &l, const float *x, std::vector<double> *mean, std::vector<double> *squares) {
     mean->assign(l.count(), 0.0);
     squares->assign(l.count(), 0.0);
-    for_each(l.x, [&](int n, int c, int h, int w) { (*mean)[l.statistic(c, h, w)] += x[l.x.at(n, c, h, w)]; });
+    for_each_element(l.x, [&](int n, int c, int h, int w) { (*mean)[l.statistic(c, h, w)] += x[l.x.at(n, c, h, w)]; });
     for (double &m : *mean) m /= l.per_statistic();
-    for_each(l.x, [&](int n, int c, int h, int w) {
+    for_each_element(l.x, [&](int n, int c, int h, int w) {
         int i = l.statistic(c, h, w);
         double d = x[l.x.at(n, c, h, w)] - (*mean)[i];
         (*squares)[i] += d * d;
     });
 }
 
-void blend_one(float &out, double value, float alpha, float beta) {
-    float v = alpha * static_cast<float>(value);
-    out = beta == 0.0f ? v : v + beta * out;
-}
-
 // y = alpha·(scale·(x - mean)·invStd + bias) + beta·y, y in the layout of y_view.
 void normalise(const Layout &l, const float *x, const Tensor4d &y_view, float *y, const float *scale, const float *bias,
                const std::vector<double> &mean, const std::vector<double> &inv_std, float alpha, float beta) {
-    for_each(l.x, [&](int n, int c, int h, int w) {
+    for_each_element(l.x, [&](int n, int c, int h, int w) {
         int i = l.statistic(c, h, w);
         long p = l.parameter(c, h, w);
         double value = scale[p] * (x[l.x.at(n, c, h, w)] - mean[i]) * inv_std[i] + bias[p];
@@ -125,8 +114,7 @@ cudnnStatus_t cudnnDeriveBNTensorDescriptor(cudnnTensorDescriptor_t derivedBnDes
         return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: a descriptor is NULL or xDesc is not set", call);
     if (xDesc->nb_dims != 4)
         return cudnn_fail(CUDNN_STATUS_NOT_SUPPORTED, "%s: xDesc has %d dimensions (the simulator computes 4)", call, xDesc->nb_dims);
-    if (mode != CUDNN_BATCHNORM_PER_ACTIVATION && mode != CUDNN_BATCHNORM_SPATIAL && mode != CUDNN_BATCHNORM_SPATIAL_PERSISTENT)
-        return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: mode %d", call, mode);
+    CUDNN_CHECK(check_mode(call, mode));
     bool spatial = mode != CUDNN_BATCHNORM_PER_ACTIVATION;
     int h = spatial ? 1 : xDesc->dims[2], w = spatial ? 1 : xDesc->dims[3];
     // Half and bfloat16 data keep their statistics in float, as cuDNN's derived descriptor says.
@@ -231,7 +219,7 @@ cudnnStatus_t cudnnBatchNormalizationBackward(
             for (int i = 0; i < l.count(); ++i) inv_std[i] = 1.0 / std::sqrt(squares[i] / m + epsilon);
         }
         std::vector<double> sum_dy(l.count(), 0.0), sum_dy_xhat(l.count(), 0.0);
-        for_each(l.x, [&](int n, int c, int h, int w) {
+        for_each_element(l.x, [&](int n, int c, int h, int w) {
             int i = l.statistic(c, h, w);
             double g = dyp[dyv.at(n, c, h, w)];
             sum_dy[i] += g;
@@ -239,7 +227,7 @@ cudnnStatus_t cudnnBatchNormalizationBackward(
         });
         float alpha_data = jclip_sim::scaling_factor(alphaDataDiff), beta_data = jclip_sim::scaling_factor(betaDataDiff);
         float *dxp = static_cast<float *>(dx);
-        for_each(l.x, [&](int n, int c, int h, int w) {
+        for_each_element(l.x, [&](int n, int c, int h, int w) {
             int i = l.statistic(c, h, w);
             double xhat = (xp[l.x.at(n, c, h, w)] - mean[i]) * inv_std[i];
             double g = scale[l.parameter(c, h, w)] * inv_std[i] *

@@ -43,16 +43,21 @@ long filter_index(const ConvGeometry &g, int k, int c, int r, int s) {
     return ((static_cast<long>(k) * g.c_group + c) * g.r + r) * g.s + s;
 }
 
-// The filter as packed KCRS, mirrored in r and s for CUDNN_CONVOLUTION so that every computation
+// visit(offset) for every filter element in packed KCRS order, where offset is the element's place in
+// the filter's stored format, mirrored in r and s for CUDNN_CONVOLUTION so that every computation
 // below is a cross-correlation.
-std::vector<float> packed_filter(const ConvGeometry &g, const float *w) {
-    std::vector<float> out(static_cast<size_t>(g.k) * column_rows(g));
-    float *o = out.data();
+template <class Visit>
+void for_each_filter_element(const ConvGeometry &g, Visit visit) {
     for (int k = 0; k < g.k; ++k)
         for (int c = 0; c < g.c_group; ++c)
             for (int r = 0; r < g.r; ++r)
-                for (int s = 0; s < g.s; ++s)
-                    *o++ = w[filter_index(g, k, c, g.flip ? g.r - 1 - r : r, g.flip ? g.s - 1 - s : s)];
+                for (int s = 0; s < g.s; ++s) visit(filter_index(g, k, c, g.flip ? g.r - 1 - r : r, g.flip ? g.s - 1 - s : s));
+}
+
+std::vector<float> packed_filter(const ConvGeometry &g, const float *w) {
+    std::vector<float> out(static_cast<size_t>(g.k) * column_rows(g));
+    float *o = out.data();
+    for_each_filter_element(g, [&](long i) { *o++ = w[i]; });
     return out;
 }
 
@@ -104,6 +109,19 @@ void scatter_group(const ConvGeometry &g, const float *yg, int n0, int count, in
             std::copy_n(yg + kk * t_count + i * p, p, y + ((static_cast<long>(n0 + i) * g.k + grp * k_group(g) + kk) * p));
 }
 
+// step(n0, count, t, grp, col, yg) for each chunk of images [n0, n0 + count) and each group, with
+// T = t positions; col (CRS x T) and yg (Kg x T) are scratch sized for the largest chunk.
+template <class Step>
+void for_each_chunk(const ConvGeometry &g, Step step) {
+    int chunk = images_per_chunk(g);
+    std::vector<float> col(column_rows(g) * chunk * positions(g)), yg(static_cast<long>(k_group(g)) * chunk * positions(g));
+    for (int n0 = 0; n0 < g.n; n0 += chunk) {
+        int count = std::min(chunk, g.n - n0);
+        int t = static_cast<int>(count * positions(g));
+        for (int grp = 0; grp < g.groups; ++grp) step(n0, count, t, grp, col.data(), yg.data());
+    }
+}
+
 // C (column-major m x n, ldc) = op(A)·op(B) + beta·C, all float.
 void multiply(int m, int n, int k, const float *a, bool ta, long lda, const float *b, bool tb, long ldb, float beta,
               float *c, long ldc) {
@@ -112,23 +130,14 @@ void multiply(int m, int n, int k, const float *a, bool ta, long lda, const floa
     jclip_sim::gemm(&p, 1, jclip_sim::InputRounding::NONE);
 }
 
-// Checks what all three directions share: the geometry, the output-side tensor (y or dy) having
-// the derived size, the algorithm number, and the data pointers.
+// Checks what all three directions share: the shapes, the algorithm number and the data pointers.
 cudnnStatus_t check(const char *call, cudnnHandle_t handle, cudnnTensorDescriptor_t x_desc,
                     cudnnFilterDescriptor_t w_desc, cudnnConvolutionDescriptor_t conv, cudnnTensorDescriptor_t y_desc,
                     int algo, int algo_count, std::initializer_list<const void *> pointers, ConvGeometry *g,
                     Tensor4d *x, Tensor4d *y) {
-    if (handle == nullptr) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: handle is NULL", call);
-    CUDNN_CHECK(jclip_sim::convolution_geometry(call, x_desc, w_desc, conv, g));
-    CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "the input tensor", x_desc, x));
-    CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "the output tensor", y_desc, y));
-    if (y->n != g->n || y->c != g->k || y->h != g->h_out || y->w != g->w_out)
-        return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: the output tensor is [%d, %d, %d, %d] but the convolution gives [%d, %d, %d, %d]",
-                          call, y->n, y->c, y->h, y->w, g->n, g->k, g->h_out, g->w_out);
+    CUDNN_CHECK(jclip_sim::convolution_shapes(call, handle, x_desc, w_desc, conv, y_desc, g, x, y));
     if (algo < 0 || algo >= algo_count) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: algo %d (0 to %d)", call, algo, algo_count - 1);
-    for (const void *p : pointers)
-        if (p == nullptr) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: a data or scaling-factor pointer is NULL", call);
-    return CUDNN_STATUS_SUCCESS;
+    return jclip_sim::check_pointers(call, pointers);
 }
 
 }  // namespace
@@ -150,20 +159,14 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha, c
         std::vector<float> xp = jclip_sim::gather(xv, static_cast<const float *>(x));
         std::vector<float> wp = packed_filter(g, static_cast<const float *>(w));
         std::vector<float> out(yv.size());
-        int chunk = images_per_chunk(g);
         long crs = column_rows(g);
-        std::vector<float> col(crs * chunk * positions(g)), yg(static_cast<long>(k_group(g)) * chunk * positions(g));
-        for (int n0 = 0; n0 < g.n; n0 += chunk) {
-            int count = std::min(chunk, g.n - n0);
-            int t = static_cast<int>(count * positions(g));
-            for (int grp = 0; grp < g.groups; ++grp) {
-                im2col(g, xp.data(), n0, count, grp, col.data());
-                // yg [Kg, T] row-major is column-major T x Kg: colᵀ (T x CRS) · Wgᵀ (CRS x Kg).
-                multiply(t, k_group(g), static_cast<int>(crs), col.data(), false, t,
-                         wp.data() + grp * k_group(g) * crs, false, crs, 0.0f, yg.data(), t);
-                scatter_group(g, yg.data(), n0, count, grp, out.data());
-            }
-        }
+        for_each_chunk(g, [&](int n0, int count, int t, int grp, float *col, float *yg) {
+            im2col(g, xp.data(), n0, count, grp, col);
+            // yg [Kg, T] row-major is column-major T x Kg: colᵀ (T x CRS) · Wgᵀ (CRS x Kg).
+            multiply(t, k_group(g), static_cast<int>(crs), col, false, t, wp.data() + grp * k_group(g) * crs, false, crs,
+                     0.0f, yg, t);
+            scatter_group(g, yg, n0, count, grp, out.data());
+        });
         jclip_sim::blend(yv, static_cast<float *>(y), out.data(), jclip_sim::scaling_factor(alpha), jclip_sim::scaling_factor(beta));
         return CUDNN_STATUS_SUCCESS;
     });
@@ -184,20 +187,14 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alp
         std::vector<float> dyp = jclip_sim::gather(dyv, static_cast<const float *>(dy));
         std::vector<float> wp = packed_filter(g, static_cast<const float *>(w));
         std::vector<float> out(dxv.size(), 0.0f);
-        int chunk = images_per_chunk(g);
         long crs = column_rows(g);
-        std::vector<float> col(crs * chunk * positions(g)), dyg(static_cast<long>(k_group(g)) * chunk * positions(g));
-        for (int n0 = 0; n0 < g.n; n0 += chunk) {
-            int count = std::min(chunk, g.n - n0);
-            int t = static_cast<int>(count * positions(g));
-            for (int grp = 0; grp < g.groups; ++grp) {
-                gather_group(g, dyp.data(), n0, count, grp, dyg.data());
-                // dcol [CRS, T] row-major is column-major T x CRS: dygᵀ (T x Kg) · Wg (Kg x CRS).
-                multiply(t, static_cast<int>(crs), k_group(g), dyg.data(), false, t,
-                         wp.data() + grp * k_group(g) * crs, true, crs, 0.0f, col.data(), t);
-                col2im_add(g, col.data(), n0, count, grp, out.data());
-            }
-        }
+        for_each_chunk(g, [&](int n0, int count, int t, int grp, float *col, float *dyg) {
+            gather_group(g, dyp.data(), n0, count, grp, dyg);
+            // dcol [CRS, T] row-major is column-major T x CRS: dygᵀ (T x Kg) · Wg (Kg x CRS).
+            multiply(t, static_cast<int>(crs), k_group(g), dyg, false, t, wp.data() + grp * k_group(g) * crs, true, crs,
+                     0.0f, col, t);
+            col2im_add(g, col, n0, count, grp, out.data());
+        });
         jclip_sim::blend(dxv, static_cast<float *>(dx), out.data(), jclip_sim::scaling_factor(alpha), jclip_sim::scaling_factor(beta));
         return CUDNN_STATUS_SUCCESS;
     });
@@ -220,30 +217,16 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *a
         std::vector<float> dyp = jclip_sim::gather(dyv, static_cast<const float *>(dy));
         long crs = column_rows(g);
         std::vector<float> grad(static_cast<size_t>(g.k) * crs, 0.0f);  // packed KCRS, cross-correlation form
-        int chunk = images_per_chunk(g);
-        std::vector<float> col(crs * chunk * positions(g)), dyg(static_cast<long>(k_group(g)) * chunk * positions(g));
-        for (int n0 = 0; n0 < g.n; n0 += chunk) {
-            int count = std::min(chunk, g.n - n0);
-            int t = static_cast<int>(count * positions(g));
-            for (int grp = 0; grp < g.groups; ++grp) {
-                im2col(g, xp.data(), n0, count, grp, col.data());
-                gather_group(g, dyp.data(), n0, count, grp, dyg.data());
-                // dWgᵀ (CRS x Kg, column-major = dWg [Kg, CRS] row-major) += col (CRS x T) · dygᵀ (T x Kg).
-                multiply(static_cast<int>(crs), k_group(g), t, col.data(), true, t, dyg.data(), false, t, 1.0f,
-                         grad.data() + grp * k_group(g) * crs, crs);
-            }
-        }
+        for_each_chunk(g, [&](int n0, int count, int t, int grp, float *col, float *dyg) {
+            im2col(g, xp.data(), n0, count, grp, col);
+            gather_group(g, dyp.data(), n0, count, grp, dyg);
+            // dWgᵀ (CRS x Kg, column-major = dWg [Kg, CRS] row-major) += col (CRS x T) · dygᵀ (T x Kg).
+            multiply(static_cast<int>(crs), k_group(g), t, col, true, t, dyg, false, t, 1.0f,
+                     grad.data() + grp * k_group(g) * crs, crs);
+        });
         float a = jclip_sim::scaling_factor(alpha), b = jclip_sim::scaling_factor(beta);
-        float *out = static_cast<float *>(dw);
         const float *gp = grad.data();
-        for (int k = 0; k < g.k; ++k)
-            for (int c = 0; c < g.c_group; ++c)
-                for (int r = 0; r < g.r; ++r)
-                    for (int s = 0; s < g.s; ++s) {
-                        float &d = out[filter_index(g, k, c, g.flip ? g.r - 1 - r : r, g.flip ? g.s - 1 - s : s)];
-                        float value = a * *gp++;
-                        d = b == 0.0f ? value : value + b * d;
-                    }
+        for_each_filter_element(g, [&](long i) { jclip_sim::blend_one(static_cast<float *>(dw)[i], *gp++, a, b); });
         return CUDNN_STATUS_SUCCESS;
     });
 }
@@ -258,8 +241,7 @@ cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, const void *alp
     CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "dbDesc", dbDesc, &dbv));
     if (dbv.n != 1 || dbv.c != dyv.c || dbv.h != 1 || dbv.w != 1)
         return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: dbDesc is [%d, %d, %d, %d], not [1, %d, 1, 1]", call, dbv.n, dbv.c, dbv.h, dbv.w, dyv.c);
-    if (alpha == nullptr || beta == nullptr || dy == nullptr || db == nullptr)
-        return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: a data or scaling-factor pointer is NULL", call);
+    CUDNN_CHECK(jclip_sim::check_pointers(call, {alpha, beta, dy, db}));
     const float *in = static_cast<const float *>(dy);
     float *out = static_cast<float *>(db);
     float a = jclip_sim::scaling_factor(alpha), b = jclip_sim::scaling_factor(beta);
@@ -268,9 +250,7 @@ cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, const void *alp
         for (int n = 0; n < dyv.n; ++n)
             for (int h = 0; h < dyv.h; ++h)
                 for (int w = 0; w < dyv.w; ++w) sum += in[dyv.at(n, k, h, w)];
-        float &d = out[dbv.at(0, k, 0, 0)];
-        float value = a * static_cast<float>(sum);
-        d = b == 0.0f ? value : value + b * d;
+        jclip_sim::blend_one(out[dbv.at(0, k, 0, 0)], static_cast<float>(sum), a, b);
     }
     return CUDNN_STATUS_SUCCESS;
 }

@@ -13,15 +13,9 @@ namespace {
 
 cudnnStatus_t check_shapes(const char *call, cudnnHandle_t handle, cudnnTensorDescriptor_t x,
                            cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv, cudnnTensorDescriptor_t y) {
-    if (handle == nullptr) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: handle is NULL", call);
     jclip_sim::ConvGeometry g;
-    CUDNN_CHECK(jclip_sim::convolution_geometry(call, x, w, conv, &g));
-    jclip_sim::Tensor4d out;
-    CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "the output tensor", y, &out));
-    if (out.n != g.n || out.c != g.k || out.h != g.h_out || out.w != g.w_out)
-        return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: the output tensor is [%d, %d, %d, %d] but the convolution gives [%d, %d, %d, %d]",
-                          call, out.n, out.c, out.h, out.w, g.n, g.k, g.h_out, g.w_out);
-    return CUDNN_STATUS_SUCCESS;
+    jclip_sim::Tensor4d xv, yv;
+    return jclip_sim::convolution_shapes(call, handle, x, w, conv, y, &g, &xv, &yv);
 }
 
 cudnnStatus_t list(const char *call, cudnnHandle_t handle, cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w,

@@ -175,6 +175,19 @@ cudnnStatus_t convolution_geometry(const char *call, cudnnTensorDescriptor_t x, 
     return CUDNN_STATUS_SUCCESS;
 }
 
+cudnnStatus_t convolution_shapes(const char *call, cudnnHandle_t handle, cudnnTensorDescriptor_t x_desc,
+                                 cudnnFilterDescriptor_t w_desc, cudnnConvolutionDescriptor_t conv,
+                                 cudnnTensorDescriptor_t y_desc, ConvGeometry *g, Tensor4d *x, Tensor4d *y) {
+    if (handle == nullptr) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: handle is NULL", call);
+    CUDNN_CHECK(convolution_geometry(call, x_desc, w_desc, conv, g));
+    CUDNN_CHECK(float_tensor_4d(call, "the input tensor", x_desc, x));
+    CUDNN_CHECK(float_tensor_4d(call, "the output tensor", y_desc, y));
+    if (y->n != g->n || y->c != g->k || y->h != g->h_out || y->w != g->w_out)
+        return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: the output tensor is [%d, %d, %d, %d] but the convolution gives [%d, %d, %d, %d]",
+                          call, y->n, y->c, y->h, y->w, g->n, g->k, g->h_out, g->w_out);
+    return CUDNN_STATUS_SUCCESS;
+}
+
 }  // namespace jclip_sim
 
 extern "C" {

@@ -35,4 +35,10 @@ struct ConvGeometry {
 cudnnStatus_t convolution_geometry(const char *call, cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t filter,
                                    cudnnConvolutionDescriptor_t conv, ConvGeometry *geometry);
 
+// Checks the handle, the geometry, and that y (y or dy) has the output size it derives; x and y are
+// the tensors' views.
+cudnnStatus_t convolution_shapes(const char *call, cudnnHandle_t handle, cudnnTensorDescriptor_t x_desc,
+                                 cudnnFilterDescriptor_t w_desc, cudnnConvolutionDescriptor_t conv,
+                                 cudnnTensorDescriptor_t y_desc, ConvGeometry *g, Tensor4d *x, Tensor4d *y);
+
 }  // namespace jclip_sim

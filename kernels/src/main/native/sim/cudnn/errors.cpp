@@ -1,11 +1,7 @@
 // Status texts and the last refusal's message (see errors.h).
 #include "errors.h"
 
-#include <cstdarg>
-#include <cstdio>
-#include <mutex>
-#include <set>
-#include <string>
+#include "../common/refusal.h"
 
 namespace {
 
@@ -33,16 +29,10 @@ const char *status_name(cudnnStatus_t status) {
 namespace jclip_sim {
 
 cudnnStatus_t cudnn_fail(cudnnStatus_t status, const char *format, ...) {
-    char text[512];
     va_list args;
     va_start(args, format);
-    vsnprintf(text, sizeof text, format, args);
+    record_refusal(last_error, "cuDNN", status_name(status), format, args);
     va_end(args);
-    last_error = std::string(status_name(status)) + ": " + text;
-    static std::mutex lock;
-    static std::set<std::string> printed;
-    std::lock_guard<std::mutex> guard(lock);
-    if (printed.insert(last_error).second) fprintf(stderr, "jclip simulated cuDNN: %s\n", last_error.c_str());
     return status;
 }
 
@@ -55,8 +45,10 @@ extern "C" {
 // reaches a Java exception (jclip.kernels.cuda.CudaException reads this string).
 const char *cudnnGetErrorString(cudnnStatus_t status) {
     const char *name = status_name(status);
-    if (name != nullptr && !last_error.empty() && last_error.rfind(name, 0) == 0) return last_error.c_str();
-    if (name != nullptr) return name;
+    if (name != nullptr) {
+        const char *refusal = jclip_sim::refusal_with(last_error, name);
+        return refusal != nullptr ? refusal : name;
+    }
     // Codes of a category the stand-in never returns itself are named by their category (thousands).
     switch (status / 1000) {
     case 1: return "CUDNN_STATUS_NOT_INITIALIZED";

@@ -12,17 +12,7 @@ namespace {
 
 cudnnStatus_t start(const char *call, cudnnHandle_t handle, std::initializer_list<const void *> pointers) {
     if (handle == nullptr) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: handle is NULL", call);
-    for (const void *p : pointers)
-        if (p == nullptr) return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: a data or scalar pointer is NULL", call);
-    return CUDNN_STATUS_SUCCESS;
-}
-
-template <class Visit>
-void for_each(const Tensor4d &v, Visit visit) {
-    for (int n = 0; n < v.n; ++n)
-        for (int c = 0; c < v.c; ++c)
-            for (int h = 0; h < v.h; ++h)
-                for (int w = 0; w < v.w; ++w) visit(n, c, h, w);
+    return jclip_sim::check_pointers(call, pointers);
 }
 
 }  // namespace
@@ -44,10 +34,9 @@ cudnnStatus_t cudnnAddTensor(cudnnHandle_t handle, const void *alpha, cudnnTenso
     const float *ap = static_cast<const float *>(A);
     float *cp = static_cast<float *>(C);
     float al = jclip_sim::scaling_factor(alpha), be = jclip_sim::scaling_factor(beta);
-    for_each(c, [&](int n, int ch, int h, int w) {
-        float value = al * ap[a.at(a.n == 1 ? 0 : n, a.c == 1 ? 0 : ch, a.h == 1 ? 0 : h, a.w == 1 ? 0 : w)];
-        float &d = cp[c.at(n, ch, h, w)];
-        d = be == 0.0f ? value : value + be * d;
+    jclip_sim::for_each_element(c, [&](int n, int ch, int h, int w) {
+        float value = ap[a.at(a.n == 1 ? 0 : n, a.c == 1 ? 0 : ch, a.h == 1 ? 0 : h, a.w == 1 ? 0 : w)];
+        jclip_sim::blend_one(cp[c.at(n, ch, h, w)], value, al, be);
     });
     return CUDNN_STATUS_SUCCESS;
 }
@@ -58,7 +47,7 @@ cudnnStatus_t cudnnSetTensor(cudnnHandle_t handle, cudnnTensorDescriptor_t yDesc
     CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "yDesc", yDesc, &v));
     CUDNN_CHECK(start(call, handle, {y, valuePtr}));
     float value = jclip_sim::scaling_factor(valuePtr);
-    for_each(v, [&](int n, int c, int h, int w) { static_cast<float *>(y)[v.at(n, c, h, w)] = value; });
+    jclip_sim::for_each_element(v, [&](int n, int c, int h, int w) { static_cast<float *>(y)[v.at(n, c, h, w)] = value; });
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -68,7 +57,7 @@ cudnnStatus_t cudnnScaleTensor(cudnnHandle_t handle, cudnnTensorDescriptor_t yDe
     CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "yDesc", yDesc, &v));
     CUDNN_CHECK(start(call, handle, {y, alpha}));
     float scale = jclip_sim::scaling_factor(alpha);
-    for_each(v, [&](int n, int c, int h, int w) { static_cast<float *>(y)[v.at(n, c, h, w)] *= scale; });
+    jclip_sim::for_each_element(v, [&](int n, int c, int h, int w) { static_cast<float *>(y)[v.at(n, c, h, w)] *= scale; });
     return CUDNN_STATUS_SUCCESS;
 }
 

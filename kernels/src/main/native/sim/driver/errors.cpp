@@ -3,8 +3,6 @@
 #include <cstdio>
 #include <mutex>
 
-#include "jclip_sim_abi.h"
-
 namespace jclip::sim {
 
 namespace {
@@ -85,14 +83,6 @@ CUresult cuGetErrorString(CUresult error, const char** text) {
     if (error != CUDA_SUCCESS && last.code == error) described += " (jclip simulated GPU: " + last.message + ")";
     *text = described.c_str();
     return CUDA_SUCCESS;
-}
-
-const char* jclip_sim_last_error(void) {
-    thread_local std::string copy;
-    LastError& last = last_error();
-    std::lock_guard<std::mutex> lock(last.mutex);
-    copy = last.message;
-    return copy.c_str();
 }
 
 }  // extern "C"

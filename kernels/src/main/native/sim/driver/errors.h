@@ -1,6 +1,6 @@
 // How the simulated driver reports an error: the CUDA status it returns, plus a sentence that says
-// what went wrong, printed to stderr and kept for jclip_sim_last_error() and cuGetErrorString (the
-// one text JCuda's Java API can fetch).
+// what went wrong, printed to stderr and kept for cuGetErrorString (the one text JCuda's Java API
+// can fetch).
 #pragma once
 
 #include <string>

@@ -33,9 +33,12 @@ Handles& handles() {
     return *instance;
 }
 
-// The null stream (0) and the per-thread default stream (2) always exist.
+// The null stream (0), the legacy (1) and the per-thread (2) default streams always exist and have
+// no CUstream_st behind them.
+bool built_in(CUstream stream) { return reinterpret_cast<std::uintptr_t>(stream) <= 2; }
+
 bool valid(CUstream stream) {
-    if (reinterpret_cast<std::uintptr_t>(stream) <= 2) return true;
+    if (built_in(stream)) return true;
     Handles& all = handles();
     std::lock_guard<std::mutex> lock(all.mutex);
     return all.streams.count(stream) > 0;
@@ -90,7 +93,7 @@ CUresult cuStreamGetPriority(CUstream stream, int* priority) {
     if (priority == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (CUresult status = check_context()) return status;
     if (!valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
-    *priority = reinterpret_cast<std::uintptr_t>(stream) <= 2 ? 0 : stream->priority;
+    *priority = built_in(stream) ? 0 : stream->priority;
     return CUDA_SUCCESS;
 }
 
@@ -98,7 +101,7 @@ CUresult cuStreamGetFlags(CUstream stream, unsigned* flags) {
     if (flags == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (CUresult status = check_context()) return status;
     if (!valid(stream)) return CUDA_ERROR_INVALID_HANDLE;
-    *flags = reinterpret_cast<std::uintptr_t>(stream) <= 2 ? 0 : stream->flags;
+    *flags = built_in(stream) ? 0 : stream->flags;
     return CUDA_SUCCESS;
 }
 

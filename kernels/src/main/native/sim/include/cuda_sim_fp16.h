@@ -10,20 +10,17 @@
 
 namespace jclip_sim_detail {
 
-inline uint32_t float_bits(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-inline float bits_float(uint32_t u) {
-    float f;
-    std::memcpy(&f, &u, sizeof f);
-    return f;
+// C++20's std::bit_cast.
+template <class To, class From>
+inline To bit_cast(From from) {
+    static_assert(sizeof(To) == sizeof(From), "bit_cast between types of different sizes");
+    To to;
+    std::memcpy(&to, &from, sizeof to);
+    return to;
 }
 
 inline uint16_t float_to_bf16_bits(float f) {
-    uint32_t u = float_bits(f);
+    uint32_t u = bit_cast<uint32_t>(f);
     if ((u & 0x7FFFFFFFu) > 0x7F800000u) return 0x7FFF;
     // Adding 0x7FFF plus the lowest kept bit carries into the kept bits exactly when the dropped
     // half is above the midpoint, or at it with an odd kept part: round to nearest, ties to even.
@@ -32,7 +29,7 @@ inline uint16_t float_to_bf16_bits(float f) {
     return static_cast<uint16_t>(u >> 16);
 }
 
-inline float bf16_bits_to_float(uint16_t h) { return bits_float(static_cast<uint32_t>(h) << 16); }
+inline float bf16_bits_to_float(uint16_t h) { return bit_cast<float>(static_cast<uint32_t>(h) << 16); }
 
 // Rounds `value` right by `shift` bits to nearest, ties to even.
 inline uint32_t shift_right_rne(uint32_t value, int shift) {
@@ -43,7 +40,7 @@ inline uint32_t shift_right_rne(uint32_t value, int shift) {
 }
 
 inline uint16_t float_to_half_bits(float f) {
-    uint32_t u = float_bits(f);
+    uint32_t u = bit_cast<uint32_t>(f);
     uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
     uint32_t a = u & 0x7FFFFFFFu;
     if (a > 0x7F800000u) return 0x7FFF;
@@ -66,8 +63,8 @@ inline float half_bits_to_float(uint16_t h) {
     uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
     uint32_t exponent = (h >> 10) & 0x1Fu;
     uint32_t mantissa = h & 0x3FFu;
-    if (exponent == 0x1F) return bits_float(sign | 0x7F800000u | (mantissa << 13));
-    if (exponent != 0) return bits_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+    if (exponent == 0x1F) return bit_cast<float>(sign | 0x7F800000u | (mantissa << 13));
+    if (exponent != 0) return bit_cast<float>(sign | ((exponent + 112u) << 23) | (mantissa << 13));
     // Zero or subnormal: mantissa * 2^-24 is exact in float.
     float magnitude = static_cast<float>(mantissa) * 5.9604644775390625e-8f;
     return sign ? -magnitude : magnitude;

@@ -5,38 +5,15 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
-__forceinline__ float __int_as_float(int i) {
-    float f;
-    std::memcpy(&f, &i, sizeof f);
-    return f;
-}
-__forceinline__ int __float_as_int(float f) {
-    int i;
-    std::memcpy(&i, &f, sizeof i);
-    return i;
-}
-__forceinline__ float __uint_as_float(unsigned u) {
-    float f;
-    std::memcpy(&f, &u, sizeof f);
-    return f;
-}
-__forceinline__ unsigned __float_as_uint(float f) {
-    unsigned u;
-    std::memcpy(&u, &f, sizeof u);
-    return u;
-}
-__forceinline__ double __longlong_as_double(long long i) {
-    double d;
-    std::memcpy(&d, &i, sizeof d);
-    return d;
-}
-__forceinline__ long long __double_as_longlong(double d) {
-    long long i;
-    std::memcpy(&i, &d, sizeof i);
-    return i;
-}
+#include "cuda_sim_fp16.h"  // jclip_sim_detail::bit_cast
+
+__forceinline__ float __int_as_float(int i) { return jclip_sim_detail::bit_cast<float>(i); }
+__forceinline__ int __float_as_int(float f) { return jclip_sim_detail::bit_cast<int>(f); }
+__forceinline__ float __uint_as_float(unsigned u) { return jclip_sim_detail::bit_cast<float>(u); }
+__forceinline__ unsigned __float_as_uint(float f) { return jclip_sim_detail::bit_cast<unsigned>(f); }
+__forceinline__ double __longlong_as_double(long long i) { return jclip_sim_detail::bit_cast<double>(i); }
+__forceinline__ long long __double_as_longlong(double d) { return jclip_sim_detail::bit_cast<long long>(d); }
 
 __forceinline__ float __expf(float x) { return expf(x); }
 __forceinline__ float __exp10f(float x) { return powf(10.0f, x); }

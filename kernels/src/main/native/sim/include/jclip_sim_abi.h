@@ -57,10 +57,6 @@ void* jclip_sim_dynamic_shared(void);
 typedef void (*jclip_sim_thunk)(void** kernel_params);
 void jclip_sim_register_kernel(const char* name, jclip_sim_thunk thunk, int param_count, const size_t* param_sizes);
 
-// The simulator's explanation of the last error it reported (a launch that failed, a kernel the
-// build lacks), or "" if there was none.
-const char* jclip_sim_last_error(void);
-
 #ifdef __cplusplus
 }
 #endif

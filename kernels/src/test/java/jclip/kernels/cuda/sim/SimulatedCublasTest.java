@@ -1,13 +1,6 @@
 package jclip.kernels.cuda.sim;
 
-import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuDeviceGet;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
-import static jcuda.driver.JCudaDriver.cuInit;
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.jcublas.cublasComputeType.CUBLAS_COMPUTE_32F;
 import static jcuda.jcublas.cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32;
 import static jcuda.jcublas.cublasGemmAlgo.CUBLAS_GEMM_DEFAULT;
@@ -19,9 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
 import jclip.kernels.cpu.CpuKernels;
@@ -29,17 +19,13 @@ import jclip.kernels.cuda.SimulatedGpu;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.cudaDataType;
-import jcuda.driver.CUcontext;
-import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasPointerMode;
 import jcuda.runtime.cudaStream_t;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -53,21 +39,13 @@ import org.junit.jupiter.api.condition.EnabledIf;
  */
 @Tag("sim")
 @EnabledIf("jclip.kernels.cuda.CudaMode#isSimulated")
-class SimulatedCublasTest {
+class SimulatedCublasTest extends SimulatedGpuTest {
     private static cublasHandle handle;
-    private final List<CUdeviceptr> allocations = new ArrayList<>();
-    private final Random random = new Random(20261123);
 
     @BeforeAll
     static void start() {
         SimulatedGpu.load();
-        JCudaDriver.setExceptionsEnabled(true);
-        cuInit(0);
-        CUdevice device = new CUdevice();
-        cuDeviceGet(device, 0);
-        CUcontext context = new CUcontext();
-        cuDevicePrimaryCtxRetain(context, device);
-        cuCtxSetCurrent(context);
+        makePrimaryContextCurrent();
         JCublas2.setExceptionsEnabled(true);
         handle = new cublasHandle();
         JCublas2.cublasCreate(handle);
@@ -76,12 +54,6 @@ class SimulatedCublasTest {
     @AfterAll
     static void stop() {
         JCublas2.cublasDestroy(handle);
-    }
-
-    @AfterEach
-    void free() {
-        allocations.forEach(JCudaDriver::cuMemFree);
-        allocations.clear();
     }
 
     @Test
@@ -97,7 +69,7 @@ class SimulatedCublasTest {
                 JCublas2.cublasSgemm(handle, opA, opB, m, n, k, Pointer.to(new float[] {alpha}), upload(a), lda,
                         upload(b), ldb, Pointer.to(new float[] {beta}), dc, ldc);
                 float[] want = reference(ta, tb, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
-                assertClose(want, download(dc, c.length), 1e-5, "op(A) " + opA + ", op(B) " + opB);
+                assertClose(want, downloadFloats(dc, c.length), 1e-5, "op(A) " + opA + ", op(B) " + opB);
             }
         }
     }
@@ -114,7 +86,7 @@ class SimulatedCublasTest {
         } finally {
             JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST);
         }
-        assertClose(reference(false, false, m, n, k, -2f, a, m, 0, b, k, 0, 0.5f, c, m, 0, 1), download(dc, c.length), 1e-5, "");
+        assertClose(reference(false, false, m, n, k, -2f, a, m, 0, b, k, 0, 0.5f, c, m, 0, 1), downloadFloats(dc, c.length), 1e-5, "");
     }
 
     @Test
@@ -126,7 +98,7 @@ class SimulatedCublasTest {
         JCublas2.cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {1f}), upload(a), m,
                 upload(b), k, Pointer.to(new float[] {0f}), dc, m);
         assertClose(reference(false, false, m, n, k, 1f, a, m, 0, b, k, 0, 0f, new float[m * n], m, 0, 1),
-                download(dc, c.length), 1e-5, "NaN in C must not survive beta = 0");
+                downloadFloats(dc, c.length), 1e-5, "NaN in C must not survive beta = 0");
     }
 
     @Test
@@ -138,7 +110,7 @@ class SimulatedCublasTest {
         JCublas2.cublasSgemmStridedBatched(handle, CUBLAS_OP_T, CUBLAS_OP_T, m, n, k, Pointer.to(new float[] {1.5f}),
                 upload(a), lda, strideA, upload(b), ldb, strideB, Pointer.to(new float[] {0.25f}), dc, ldc, strideC, batch);
         float[] want = reference(true, true, m, n, k, 1.5f, a, lda, strideA, b, ldb, strideB, 0.25f, c, ldc, strideC, batch);
-        assertClose(want, download(dc, c.length), 1e-5, "");
+        assertClose(want, downloadFloats(dc, c.length), 1e-5, "");
     }
 
     @Test
@@ -155,7 +127,7 @@ class SimulatedCublasTest {
                 pointerArray(da), m, pointerArray(db), k, Pointer.to(new float[] {-1f}), pointerArray(dc), m, batch);
         for (int i = 0; i < batch; i++) {
             assertClose(reference(false, false, m, n, k, 1f, a[i], m, 0, b[i], k, 0, -1f, c[i], m, 0, 1),
-                    download(dc[i], m * n), 1e-5, "member " + i);
+                    downloadFloats(dc[i], m * n), 1e-5, "member " + i);
         }
     }
 
@@ -169,7 +141,7 @@ class SimulatedCublasTest {
                 upload(a), cudaDataType.CUDA_R_16BF, lda, upload(b), cudaDataType.CUDA_R_16BF, ldb,
                 Pointer.to(new float[] {-0.5f}), dc, cudaDataType.CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT_TENSOR_OP);
         float[] want = reference(true, false, m, n, k, 2f, widen(a), lda, 0, widen(b), ldb, 0, -0.5f, c, ldc, 0, 1);
-        assertClose(want, download(dc, c.length), 1e-5, "");
+        assertClose(want, downloadFloats(dc, c.length), 1e-5, "");
     }
 
     @Test
@@ -196,7 +168,7 @@ class SimulatedCublasTest {
                 upload(a), cudaDataType.CUDA_R_32F, m, (long) m * k, upload(b), cudaDataType.CUDA_R_32F, k, (long) k * n,
                 Pointer.to(new float[] {0f}), dc, cudaDataType.CUDA_R_32F, m, (long) m * n, batch,
                 CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT);
-        float[] got = download(dc, m * n * batch);
+        float[] got = downloadFloats(dc, m * n * batch);
         float[] want = reference(false, false, m, n, k, 1f, tf32(a), m, m * k, tf32(b), k, k * n, 0f, new float[m * n * batch], m, m * n, batch);
         assertClose(want, got, 1e-5, "against TF32-rounded inputs");
         float[] exact = reference(false, false, m, n, k, 1f, a, m, m * k, b, k, k * n, 0f, new float[m * n * batch], m, m * n, batch);
@@ -216,7 +188,7 @@ class SimulatedCublasTest {
             JCublas2.cublasSetMathMode(handle, cublasMath.CUBLAS_DEFAULT_MATH);
         }
         float[] want = reference(false, false, m, n, k, 1f, tf32(a), m, 0, tf32(b), k, 0, 0f, new float[m * n], m, 0, 1);
-        assertClose(want, download(dc, m * n), 1e-5, "");
+        assertClose(want, downloadFloats(dc, m * n), 1e-5, "");
     }
 
     @Test
@@ -280,37 +252,9 @@ class SimulatedCublasTest {
         }
     }
 
-    private CUdeviceptr upload(float[] host) {
-        return upload(Pointer.to(host), host.length * 4L);
-    }
-
-    private CUdeviceptr upload(short[] host) {
-        return upload(Pointer.to(host), host.length * 2L);
-    }
-
-    private CUdeviceptr upload(Pointer host, long bytes) {
-        CUdeviceptr d = new CUdeviceptr();
-        cuMemAlloc(d, Math.max(bytes, 1));
-        allocations.add(d);
-        cuMemcpyHtoD(d, host, bytes);
-        return d;
-    }
-
     /** A device array of device pointers, as the pointer-array batched calls take. */
     private CUdeviceptr pointerArray(CUdeviceptr[] members) {
         return upload(Pointer.to(members), members.length * (long) jcuda.Sizeof.POINTER);
-    }
-
-    private static float[] download(CUdeviceptr d, int n) {
-        float[] host = new float[n];
-        cuMemcpyDtoH(Pointer.to(host), d, n * 4L);
-        return host;
-    }
-
-    private float[] randoms(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = random.nextFloat() * 2 - 1;
-        return a;
     }
 
     /** Round to nearest even, keeping the top 16 bits. */
@@ -343,15 +287,5 @@ class SimulatedCublasTest {
         double worst = 0;
         for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]));
         return worst;
-    }
-
-    private static void assertClose(float[] want, float[] got, double tolerance, String what) {
-        assertEquals(want.length, got.length);
-        for (int i = 0; i < want.length; i++) {
-            double allowed = tolerance * (1 + Math.abs(want[i]));
-            if (!(Math.abs(want[i] - got[i]) <= allowed)) {
-                throw new AssertionError(what + ": element " + i + " is " + got[i] + ", expected " + want[i] + " within " + allowed);
-            }
-        }
     }
 }

@@ -1,12 +1,5 @@
 package jclip.kernels.cuda.sim;
 
-import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuDeviceGet;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
-import static jcuda.driver.JCudaDriver.cuInit;
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.jcudnn.cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL;
 import static jcuda.jcudnn.cudnnConvolutionMode.CUDNN_CONVOLUTION;
 import static jcuda.jcudnn.cudnnConvolutionMode.CUDNN_CROSS_CORRELATION;
@@ -21,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import jclip.kernels.Buffer;
 import jclip.kernels.Conv2dShape;
 import jclip.kernels.DType;
@@ -29,10 +21,7 @@ import jclip.kernels.cpu.CpuKernels;
 import jclip.kernels.cuda.SimulatedGpu;
 import jcuda.CudaException;
 import jcuda.Pointer;
-import jcuda.driver.CUcontext;
-import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.JCudaDriver;
 import jcuda.jcudnn.JCudnn;
 import jcuda.jcudnn.cudnnConvolutionDescriptor;
 import jcuda.jcudnn.cudnnConvolutionFwdAlgoPerf;
@@ -55,23 +44,15 @@ import org.junit.jupiter.api.condition.EnabledIf;
  */
 @Tag("sim")
 @EnabledIf("jclip.kernels.cuda.CudaMode#isSimulated")
-class SimulatedCudnnTest {
+class SimulatedCudnnTest extends SimulatedGpuTest {
     private static final CpuKernels CPU = CpuKernels.INSTANCE;
     private static cudnnHandle handle;
-    private final List<CUdeviceptr> allocations = new ArrayList<>();
     private final List<Runnable> descriptors = new ArrayList<>();
-    private final Random random = new Random(20261123);
 
     @BeforeAll
     static void start() {
         SimulatedGpu.load();
-        JCudaDriver.setExceptionsEnabled(true);
-        cuInit(0);
-        CUdevice device = new CUdevice();
-        cuDeviceGet(device, 0);
-        CUcontext context = new CUcontext();
-        cuDevicePrimaryCtxRetain(context, device);
-        cuCtxSetCurrent(context);
+        makePrimaryContextCurrent();
         JCudnn.setExceptionsEnabled(true);
         handle = new cudnnHandle();
         JCudnn.cudnnCreate(handle);
@@ -83,9 +64,7 @@ class SimulatedCudnnTest {
     }
 
     @AfterEach
-    void free() {
-        allocations.forEach(JCudaDriver::cuMemFree);
-        allocations.clear();
+    void destroyDescriptors() {
         descriptors.forEach(Runnable::run);
         descriptors.clear();
     }
@@ -108,7 +87,7 @@ class SimulatedCudnnTest {
             JCudnn.cudnnConvolutionForward(handle, scalar(0.5f), tensor(s.n(), s.cIn(), s.h(), s.w()), upload(x),
                     filter(s, CUDNN_TENSOR_NCHW), upload(w), convolution(s, CUDNN_CROSS_CORRELATION), 1, null, 0, scalar(-2f),
                     tensor(s.n(), s.cOut(), s.hOut(), s.wOut()), y);
-            assertClose(blend(0.5f, conv2d(s, x, w), -2f, y0), download(y, y0.length), 1e-5, s.toString());
+            assertClose(blend(0.5f, conv2d(s, x, w), -2f, y0), downloadFloats(y, y0.length), 1e-5, s.toString());
         }
     }
 
@@ -120,7 +99,7 @@ class SimulatedCudnnTest {
         JCudnn.cudnnConvolutionForward(handle, scalar(1f), tensor(s.n(), s.cIn(), s.h(), s.w()), upload(x),
                 filter(s, CUDNN_TENSOR_NCHW), upload(w), convolution(s, CUDNN_CONVOLUTION), 0, null, 0, scalar(0f),
                 tensor(s.n(), s.cOut(), s.hOut(), s.wOut()), y);
-        assertClose(conv2d(s, x, mirrored(s, w)), download(y, s.n() * s.cOut() * s.hOut() * s.wOut()), 1e-5, "");
+        assertClose(conv2d(s, x, mirrored(s, w)), downloadFloats(y, s.n() * s.cOut() * s.hOut() * s.wOut()), 1e-5, "");
     }
 
     @Test
@@ -135,7 +114,7 @@ class SimulatedCudnnTest {
         JCudnn.cudnnConvolutionForward(handle, scalar(1f), xDesc, upload(toNhwc(x, s.n(), s.cIn(), s.h() * s.w())),
                 filter(s, CUDNN_TENSOR_NHWC), upload(toNhwc(w, s.cOut(), s.cIn(), s.kH() * s.kW())),
                 convolution(s, CUDNN_CROSS_CORRELATION), 0, null, 0, scalar(0f), yDesc, y);
-        assertClose(toNhwc(conv2d(s, x, w), s.n(), s.cOut(), s.hOut() * s.wOut()), download(y, yLength), 1e-5, "");
+        assertClose(toNhwc(conv2d(s, x, w), s.n(), s.cOut(), s.hOut() * s.wOut()), downloadFloats(y, yLength), 1e-5, "");
     }
 
     @Test
@@ -152,7 +131,7 @@ class SimulatedCudnnTest {
                 CPU.conv2dBackwardInput(bdy, bw, bdx, s);
                 CPU.read(bdx, 0, want, 0, want.length);
             }
-            assertClose(blend(1.5f, want, 0.25f, dx0), download(dx, dx0.length), 1e-5, s.toString());
+            assertClose(blend(1.5f, want, 0.25f, dx0), downloadFloats(dx, dx0.length), 1e-5, s.toString());
         }
     }
 
@@ -172,8 +151,8 @@ class SimulatedCudnnTest {
                 CPU.read(bgw, 0, gw, 0, gw.length);
                 CPU.read(bgb, 0, gb, 0, gb.length);
             }
-            assertClose(blend(-1f, gw, 3f, dw0), download(dw, dw0.length), 1e-4, s + " filter");
-            assertClose(blend(2f, gb, -0.5f, db0), download(db, db0.length), 1e-4, s + " bias");
+            assertClose(blend(-1f, gw, 3f, dw0), downloadFloats(dw, dw0.length), 1e-4, s + " filter");
+            assertClose(blend(2f, gb, -0.5f, db0), downloadFloats(db, db0.length), 1e-4, s + " bias");
         }
     }
 
@@ -250,11 +229,11 @@ class SimulatedCudnnTest {
             CPU.read(bs, 0, wantSave, 0, C);
             CPU.read(bi, 0, wantInv, 0, C);
         }
-        assertClose(wantY, download(y, x.length), 1e-5, "y");
-        assertClose(wantMean, download(dMean, C), 1e-6, "running mean");
-        assertClose(wantVar, download(dVar, C), 1e-6, "running variance (unbiased)");
-        assertClose(wantSave, download(save, C), 1e-6, "saved mean");
-        assertClose(wantInv, download(saveInv, C), 1e-5, "saved inverse standard deviation");
+        assertClose(wantY, downloadFloats(y, x.length), 1e-5, "y");
+        assertClose(wantMean, downloadFloats(dMean, C), 1e-6, "running mean");
+        assertClose(wantVar, downloadFloats(dVar, C), 1e-6, "running variance (unbiased)");
+        assertClose(wantSave, downloadFloats(save, C), 1e-6, "saved mean");
+        assertClose(wantInv, downloadFloats(saveInv, C), 1e-5, "saved inverse standard deviation");
     }
 
     @Test
@@ -271,7 +250,7 @@ class SimulatedCudnnTest {
             CPU.batchNormEval(bx, bg, bb, EPS, bm, bv, by, N, C, HW);
             CPU.read(by, 0, want, 0, want.length);
         }
-        assertClose(blend(0.5f, want, 2f, y0), download(y, x.length), 1e-5, "");
+        assertClose(blend(0.5f, want, 2f, y0), downloadFloats(y, x.length), 1e-5, "");
     }
 
     @Test
@@ -297,9 +276,9 @@ class SimulatedCudnnTest {
             CPU.read(bgg, 0, wantGamma, 0, C);
             CPU.read(bgb, 0, wantBeta, 0, C);
         }
-        assertClose(blend(0.5f, wantDx, -1f, dx0), download(dx, x.length), 1e-5, "dx");
-        assertClose(wantGamma, download(dGamma, C), 1e-5, "dGamma accumulated (betaParamDiff = 1)");
-        assertClose(wantBeta, download(dBeta, C), 1e-5, "dBeta accumulated (betaParamDiff = 1)");
+        assertClose(blend(0.5f, wantDx, -1f, dx0), downloadFloats(dx, x.length), 1e-5, "dx");
+        assertClose(wantGamma, downloadFloats(dGamma, C), 1e-5, "dGamma accumulated (betaParamDiff = 1)");
+        assertClose(wantBeta, downloadFloats(dBeta, C), 1e-5, "dBeta accumulated (betaParamDiff = 1)");
     }
 
     @Test
@@ -386,39 +365,9 @@ class SimulatedCudnnTest {
         return b;
     }
 
-    private CUdeviceptr upload(float[] host) {
-        CUdeviceptr d = new CUdeviceptr();
-        cuMemAlloc(d, Math.max(host.length * 4L, 1));
-        allocations.add(d);
-        cuMemcpyHtoD(d, Pointer.to(host), host.length * 4L);
-        return d;
-    }
-
-    private static float[] download(CUdeviceptr d, int n) {
-        float[] host = new float[n];
-        cuMemcpyDtoH(Pointer.to(host), d, n * 4L);
-        return host;
-    }
-
-    private float[] randoms(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = random.nextFloat() * 2 - 1;
-        return a;
-    }
-
     private float[] positive(int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = 0.5f + random.nextFloat();
         return a;
-    }
-
-    private static void assertClose(float[] want, float[] got, double tolerance, String what) {
-        assertEquals(want.length, got.length);
-        for (int i = 0; i < want.length; i++) {
-            double allowed = tolerance * (1 + Math.abs(want[i]));
-            if (!(Math.abs(want[i] - got[i]) <= allowed)) {
-                throw new AssertionError(what + ": element " + i + " is " + got[i] + ", expected " + want[i] + " within " + allowed);
-            }
-        }
     }
 }

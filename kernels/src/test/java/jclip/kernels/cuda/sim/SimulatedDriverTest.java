@@ -1,21 +1,15 @@
 package jclip.kernels.cuda.sim;
 
-import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuFuncGetAttribute;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuGetErrorString;
-import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemAllocPitch;
-import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
@@ -30,16 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import jclip.kernels.cuda.SimulatedGpu;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.Sizeof;
-import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
@@ -47,9 +37,7 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
-import jcuda.driver.JCudaDriver;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -64,25 +52,17 @@ import org.junit.jupiter.api.condition.EnabledIf;
  */
 @Tag("sim")
 @EnabledIf("jclip.kernels.cuda.CudaMode#isSimulated")
-class SimulatedDriverTest {
+class SimulatedDriverTest extends SimulatedGpuTest {
     static final String TEST_KERNELS = "jclip/kernels/cuda/sim/libjclip-simtest.so";
     static final String TEST_PTX = "jclip/kernels/cuda/ptx/simtest.ptx";
 
     private static CUdevice device;
     private static CUmodule module;
-    private final List<CUdeviceptr> allocations = new ArrayList<>();
-    private final Random random = new Random(20261123);
 
     @BeforeAll
     static void start() throws IOException {
         SimulatedGpu.loadKernelLibrary(TEST_KERNELS);  // before any JCuda class loads
-        JCudaDriver.setExceptionsEnabled(true);
-        cuInit(0);
-        device = new CUdevice();
-        cuDeviceGet(device, 0);
-        CUcontext context = new CUcontext();
-        cuDevicePrimaryCtxRetain(context, device);
-        cuCtxSetCurrent(context);
+        device = makePrimaryContextCurrent();
         module = new CUmodule();
         cuModuleLoadData(module, ptx());
     }
@@ -91,11 +71,6 @@ class SimulatedDriverTest {
     static void stop() {
         cuModuleUnload(module);
         cuDevicePrimaryCtxRelease(device);
-    }
-
-    @AfterEach
-    void free() {
-        allocations.forEach(JCudaDriver::cuMemFree);
     }
 
     /** The test kernels' PTX, NUL-terminated as cuModuleLoadData wants it. */
@@ -435,43 +410,6 @@ class SimulatedDriverTest {
         int[] value = new int[1];
         cuDeviceGetAttribute(value, attribute, device);
         return value[0];
-    }
-
-    private CUdeviceptr alloc(long bytes) {
-        CUdeviceptr pointer = new CUdeviceptr();
-        cuMemAlloc(pointer, bytes);
-        allocations.add(pointer);
-        return pointer;
-    }
-
-    private CUdeviceptr upload(float[] values) {
-        CUdeviceptr pointer = alloc((long) values.length * Sizeof.FLOAT);
-        cuMemcpyHtoD(pointer, Pointer.to(values), (long) values.length * Sizeof.FLOAT);
-        return pointer;
-    }
-
-    private CUdeviceptr upload(int[] values) {
-        CUdeviceptr pointer = alloc((long) values.length * Sizeof.INT);
-        cuMemcpyHtoD(pointer, Pointer.to(values), (long) values.length * Sizeof.INT);
-        return pointer;
-    }
-
-    private static float[] downloadFloats(CUdeviceptr pointer, int n) {
-        float[] values = new float[n];
-        cuMemcpyDtoH(Pointer.to(values), pointer, (long) n * Sizeof.FLOAT);
-        return values;
-    }
-
-    private static int[] downloadInts(CUdeviceptr pointer, int n) {
-        int[] values = new int[n];
-        cuMemcpyDtoH(Pointer.to(values), pointer, (long) n * Sizeof.INT);
-        return values;
-    }
-
-    private static short[] downloadShorts(CUdeviceptr pointer, int n) {
-        short[] values = new short[n];
-        cuMemcpyDtoH(Pointer.to(values), pointer, (long) n * Sizeof.SHORT);
-        return values;
     }
 
     private float[] randomFloats(int n) {

@@ -1,0 +1,109 @@
+package jclip.kernels.cuda.sim;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * What the simulated GPU's tests share: device 0's primary context made current, device memory
+ * freed after each test, seeded random inputs and the element-wise comparison.
+ */
+abstract class SimulatedGpuTest {
+    private final List<CUdeviceptr> allocations = new ArrayList<>();
+    final Random random = new Random(20261123);
+
+    /** With JCuda's exceptions on; the simulator's libraries must already be loaded. */
+    static CUdevice makePrimaryContextCurrent() {
+        JCudaDriver.setExceptionsEnabled(true);
+        cuInit(0);
+        CUdevice device = new CUdevice();
+        cuDeviceGet(device, 0);
+        CUcontext context = new CUcontext();
+        cuDevicePrimaryCtxRetain(context, device);
+        cuCtxSetCurrent(context);
+        return device;
+    }
+
+    @AfterEach
+    void freeDeviceMemory() {
+        allocations.forEach(JCudaDriver::cuMemFree);
+        allocations.clear();
+    }
+
+    /** At least one byte: the driver refuses empty allocations. */
+    CUdeviceptr alloc(long bytes) {
+        CUdeviceptr pointer = new CUdeviceptr();
+        cuMemAlloc(pointer, Math.max(bytes, 1));
+        allocations.add(pointer);
+        return pointer;
+    }
+
+    CUdeviceptr upload(Pointer host, long bytes) {
+        CUdeviceptr pointer = alloc(bytes);
+        cuMemcpyHtoD(pointer, host, bytes);
+        return pointer;
+    }
+
+    CUdeviceptr upload(float[] host) {
+        return upload(Pointer.to(host), (long) host.length * Sizeof.FLOAT);
+    }
+
+    CUdeviceptr upload(int[] host) {
+        return upload(Pointer.to(host), (long) host.length * Sizeof.INT);
+    }
+
+    CUdeviceptr upload(short[] host) {
+        return upload(Pointer.to(host), (long) host.length * Sizeof.SHORT);
+    }
+
+    static float[] downloadFloats(CUdeviceptr pointer, int n) {
+        float[] values = new float[n];
+        cuMemcpyDtoH(Pointer.to(values), pointer, (long) n * Sizeof.FLOAT);
+        return values;
+    }
+
+    static int[] downloadInts(CUdeviceptr pointer, int n) {
+        int[] values = new int[n];
+        cuMemcpyDtoH(Pointer.to(values), pointer, (long) n * Sizeof.INT);
+        return values;
+    }
+
+    static short[] downloadShorts(CUdeviceptr pointer, int n) {
+        short[] values = new short[n];
+        cuMemcpyDtoH(Pointer.to(values), pointer, (long) n * Sizeof.SHORT);
+        return values;
+    }
+
+    /** Uniform in [-1, 1). */
+    float[] randoms(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = random.nextFloat() * 2 - 1;
+        return a;
+    }
+
+    static void assertClose(float[] want, float[] got, double tolerance, String what) {
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < want.length; i++) {
+            double allowed = tolerance * (1 + Math.abs(want[i]));
+            if (!(Math.abs(want[i] - got[i]) <= allowed)) {
+                throw new AssertionError(what + ": element " + i + " is " + got[i] + ", expected " + want[i] + " within " + allowed);
+            }
+        }
+    }
+}
