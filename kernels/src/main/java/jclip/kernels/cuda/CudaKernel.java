@@ -12,7 +12,8 @@ import jcuda.driver.JCudaDriver;
  * {@link #f32}, {@link #ints}, ...) and {@link #launch} sends them. Every argument's size is checked
  * against the PTX parameter list, and a launch with too few arguments fails before reaching the
  * driver. The argument values live in one direct buffer made when the kernel is first looked up, so a
- * launch allocates nothing on the Java side. Not thread-safe: one launch at a time per kernel.
+ * launch allocates nothing on the Java side. One launch at a time per kernel: a second thread that
+ * starts appending arguments while another thread's launch is being put together is refused.
  */
 public final class CudaKernel {
     private final CudaDevice device;
@@ -23,6 +24,7 @@ public final class CudaKernel {
     private final ByteBuffer values;
     private final Pointer parameters;
     private int next;
+    private Thread filling;
 
     CudaKernel(CudaDevice device, String name, CUfunction function, int[] sizes) {
         this.device = device;
@@ -48,11 +50,16 @@ public final class CudaKernel {
 
     /** The device address of element {@code elementOffset} of a buffer on this kernel's device. */
     public CudaKernel pointer(Buffer buffer, long elementOffset) {
-        CudaBuffer b = device.cudaBuffer(buffer, name);
-        if (elementOffset < 0 || elementOffset > b.length())
-            throw new IndexOutOfBoundsException(name + " argument " + next + ": element offset " + elementOffset
-                    + " outside a buffer of " + b.length());
-        values.putLong(slot(8, "a pointer"), b.address() + elementOffset * b.dtype().byteSize());
+        int at = slot(8, "a pointer");
+        try {
+            CudaBuffer b = device.cudaBuffer(buffer, name);
+            if (elementOffset < 0 || elementOffset > b.length())
+                throw new IndexOutOfBoundsException(name + " argument " + (next - 1) + ": element offset " + elementOffset
+                        + " outside a buffer of " + b.length());
+            values.putLong(at, b.address() + elementOffset * b.dtype().byteSize());
+        } catch (RuntimeException e) {
+            throw abandon(e);
+        }
         return this;
     }
 
@@ -73,8 +80,9 @@ public final class CudaKernel {
 
     /** A by-value struct of {@code count} int32 values: {@code values} padded with zeros. */
     public CudaKernel ints(int[] ints, int count) {
-        if (ints.length > count) throw new IllegalArgumentException(name + ": " + ints.length + " values do not fit a struct of " + count + " ints");
         int at = slot(4 * count, "a struct of " + count + " ints");
+        if (ints.length > count)
+            throw abandon(new IllegalArgumentException(name + ": " + ints.length + " values do not fit a struct of " + count + " ints"));
         for (int i = 0; i < count; i++) values.putInt(at + 4 * i, i < ints.length ? ints[i] : 0);
         return this;
     }
@@ -100,17 +108,25 @@ public final class CudaKernel {
 
     /** The byte offset of the next argument, after checking that the PTX declares it with this size. */
     private int slot(int size, String what) {
+        Thread current = Thread.currentThread();
+        if (next == 0) filling = current;
+        else if (filling != current)
+            throw new IllegalStateException(name + " is being launched by " + filling.getName() + "; " + current.getName()
+                    + " must not append arguments to it at the same time");
         int i = next;
-        if (i >= sizes.length) {
-            next = 0;
-            throw new IllegalArgumentException(name + " takes " + sizes.length + " arguments (PTX .entry), given more");
-        }
+        if (i >= sizes.length)
+            throw abandon(new IllegalArgumentException(name + " takes " + sizes.length + " arguments (PTX .entry), given more"));
         if (sizes[i] != size) {
-            next = 0;
-            throw new IllegalArgumentException(name + " argument " + i + " is " + sizes[i] + " bytes in the PTX, given " + what
-                    + " (" + size + " bytes)");
+            throw abandon(new IllegalArgumentException(name + " argument " + i + " is " + sizes[i] + " bytes in the PTX, given "
+                    + what + " (" + size + " bytes)"));
         }
         next++;
         return offsets[i];
+    }
+
+    /** Drops the arguments appended so far, so that the next launch starts from the first. */
+    private RuntimeException abandon(RuntimeException e) {
+        next = 0;
+        return e;
     }
 }

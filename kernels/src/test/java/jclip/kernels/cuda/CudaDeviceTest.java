@@ -91,6 +91,21 @@ class CudaDeviceTest {
     }
 
     @Test
+    void aRefusedArgumentDropsThePartialLaunch() {
+        CudaKernel unary = device.kernel("elementwise", "jclip_unary_f32");
+        try (Buffer host = CpuKernels.INSTANCE.allocate(DType.F32, 4); Buffer x = kernels.allocate(DType.F32, 4);
+                Buffer y = kernels.allocate(DType.F32, 4)) {
+            kernels.write(x, 0, new float[] {1, -2, 3, -4}, 0, 4);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> unary.i32(0).f32(0f).pointer(host, 0));
+            assertTrue(e.getMessage().contains("not on cuda:0"), e.getMessage());
+            unary.i32(jclip.kernels.UnaryOp.NEG.ordinal()).f32(0f).pointer(x, 0).pointer(y, 0).i32(4).launch(1, 32, 0);
+            float[] out = new float[4];
+            kernels.read(y, 0, out, 0, 4);
+            assertArrayEquals(new float[] {-1, 2, -3, 4}, out, "the next launch started from its first argument");
+        }
+    }
+
+    @Test
     void aLaunchBeyondTheDeviceLimitsFailsInTheDriverNamingTheKernel() {
         try (Buffer x = kernels.allocate(DType.F32, 2048); Buffer y = kernels.allocate(DType.F32, 2048)) {
             CudaKernel unary = device.kernel("elementwise", "jclip_unary_f32");
