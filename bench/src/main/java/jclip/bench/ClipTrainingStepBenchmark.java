@@ -4,8 +4,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import jclip.clip.ClipConfig;
 import jclip.clip.ClipModel;
+import jclip.clip.train.TrainOptions;
 import jclip.kernels.DType;
 import jclip.nn.AdamW;
+import jclip.tensor.Autocast;
 import jclip.tensor.Device;
 import jclip.tensor.MemoryScope;
 import jclip.tensor.Rng;
@@ -27,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One CLIP training step as ../shared/GPU.md times PyTorch's: forward of both towers on a batch of
  * random data already on the device, the symmetric cross-entropy, backward, fused AdamW (β 0.9,
- * 0.98, ε 1e-6, decay 0.2 on weights), float32. The step ends with the device synchronised, so the
+ * 0.98, ε 1e-6, decay 0.2 on weights), float32 or ({@code -p precision=bf16}) bf16 mixed
+ * precision with float32 master weights. The step ends with the device synchronised, so the
  * time is the device's work, not the queueing of it.
  *
  * <ul>
@@ -40,6 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * java -jar bench/target/benchmarks.jar ClipTrainingStepBenchmark -p device=cuda -p batch=256 -f 1
+ * java -jar bench/target/benchmarks.jar ClipTrainingStepBenchmark -p device=cuda -p batch=256 -p precision=float32,bf16 -f 1
  * JCLIP_CUDA=sim java -jar bench/target/benchmarks.jar ClipTrainingStepBenchmark -p model=tiny -p batch=16
  * </pre>
  */
@@ -59,6 +63,11 @@ public class ClipTrainingStepBenchmark {
     @Param({"256"})
     public int batch;
 
+    /** float32, or bf16: the forward's matrix products under Autocast (float32 master weights). */
+    @Param({"float32"})
+    public String precision;
+
+    private boolean bf16;
     private Device on;
     private ClipModel clip;
     private AdamW optimizer;
@@ -67,6 +76,7 @@ public class ClipTrainingStepBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         on = Device.parse(device);
+        bf16 = TrainOptions.Precision.parse(precision) == TrainOptions.Precision.BF16;
         ClipConfig config = switch (model) {
             case "vit-b-32" -> ClipConfig.vit(512, 224, 32, 768, 12, 77, 49408, 512, 12);
             case "tiny" -> ClipConfig.vit(64, 32, 8, 64, 2, 16, 1000, 64, 2);
@@ -90,7 +100,10 @@ public class ClipTrainingStepBenchmark {
     public float step() {
         float loss;
         try (MemoryScope scope = MemoryScope.open()) {
-            Tensor l = clip.loss(images, tokens);
+            Tensor l;
+            try (Autocast a = bf16 ? Autocast.bf16() : null) {
+                l = clip.loss(images, tokens);
+            }
             l.backward();
             optimizer.step(1e-4f);
             clip.zeroGrad();

@@ -45,10 +45,25 @@ public interface Kernels {
     /** x viewed as [outer, dim, inner] contiguous; out [outer, inner] (I64 for ARGMAX, else F32). */
     void reduce(ReduceOp op, Buffer x, int xOffset, int outer, int dim, int inner, Buffer out);
 
-    /** Row-major batched C = alpha·op(A)·op(B) + beta·C, F32 (see jclip.kernels.cpu.Gemm). */
+    /**
+     * Row-major batched C = alpha·op(A)·op(B) + beta·C (see jclip.kernels.cpu.Gemm). A and B are
+     * both F32 or both BF16 (mixed precision: bf16 products accumulated in float); C is F32.
+     */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
             Buffer a, int aOffset, int lda, int strideA, Buffer b, int bOffset, int ldb, int strideB,
             float beta, Buffer c, int cOffset, int ldc, int strideC, int batch);
+
+    /**
+     * The dtype of a gemm's inputs, after checking the combination {@link #gemm} accepts; the error
+     * names both dtypes so that a caller that forgot to cast one operand sees which.
+     */
+    static DType gemmInputType(Buffer a, Buffer b, Buffer c) {
+        if (a.dtype() != b.dtype() || (a.dtype() != DType.F32 && a.dtype() != DType.BF16))
+            throw new IllegalArgumentException("gemm: A is " + a.dtype() + " and B is " + b.dtype()
+                    + "; both must be F32 or both BF16");
+        if (c.dtype() != DType.F32) throw new IllegalArgumentException("gemm: C is " + c.dtype() + "; it must be F32");
+        return a.dtype();
+    }
 
     /** Softmax (or log-softmax) over the last dimension of x [rows, cols]. */
     void softmax(boolean log, Buffer x, int xOffset, Buffer y, int rows, int cols);

@@ -48,12 +48,27 @@ final class MatmulOps {
         return Math.max(stride, 0);
     }
 
+    /**
+     * The dtype a product computes in: F32, or BF16 when both operands are BF16 (under
+     * {@link Autocast}, or given so); the result is F32 either way.
+     */
+    private static DType inputType(Tensor a, Tensor b, String op) {
+        DType t = a.dtype();
+        if (t != b.dtype() || (t != DType.F32 && t != DType.BF16))
+            throw new IllegalArgumentException(op + " of " + t + " " + Shape.str(a.shapeRef()) + " and " + b.dtype() + " "
+                    + Shape.str(b.shapeRef()) + ": both must be F32 or both BF16 (convert with to(DType), or use Autocast)");
+        return t;
+    }
+
     static Tensor matmul(Tensor a, Tensor b) {
-        PointwiseOps.requireF32(a, "matmul");
-        PointwiseOps.requireF32(b, "matmul");
+        return product(Autocast.operand(a), Autocast.operand(b));
+    }
+
+    private static Tensor product(Tensor a, Tensor b) {
+        DType inputs = inputType(a, b, "matmul");
         if (a.ndim() == 0 || b.ndim() == 0) throw new IllegalArgumentException("matmul of a 0-d tensor");
-        if (a.ndim() == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
-        if (b.ndim() == 1) return matmul(a, b.unsqueeze(-1)).squeeze(-1);
+        if (a.ndim() == 1) return product(a.unsqueeze(0), b).squeeze(-2);
+        if (b.ndim() == 1) return product(a, b.unsqueeze(-1)).squeeze(-1);
         int m = a.size(-2), k = a.size(-1), n = b.size(-1);
         if (b.size(-2) != k)
             throw new IllegalArgumentException("matmul: " + Shape.str(a.shapeRef()) + " @ " + Shape.str(b.shapeRef())
@@ -76,12 +91,17 @@ final class MatmulOps {
             gemm(oa, ob, m, n, k, out, m * n, batchCount);
         }
         boolean flatA = b.ndim() == 2 && a.ndim() > 2;
-        return Autograd.record(out, "matmul", g -> new Tensor[] {
-                a.requiresGrad() ? PointwiseOps.sumTo(g.matmul(b.transpose(-1, -2)), a) : null,
-                !b.requiresGrad() ? null
-                        // [..., m, k] @ [k, n]: one GEMM over all rows instead of a batch to sum.
-                        : flatA ? a.reshape(-1, k).transpose(0, 1).matmul(g.reshape(-1, n))
-                        : PointwiseOps.sumTo(a.transpose(-1, -2).matmul(g), b)}, a, b);
+        return Autograd.record(out, "matmul", g -> {
+            // The backward products compute in the forward's dtype, whatever Autocast says when
+            // backward() runs: bf16 operands meet the gradient rounded to bf16.
+            Tensor gc = g.to(inputs);
+            return new Tensor[] {
+                    a.requiresGrad() ? PointwiseOps.sumTo(product(gc, b.transpose(-1, -2)), a) : null,
+                    !b.requiresGrad() ? null
+                            // [..., m, k] @ [k, n]: one GEMM over all rows instead of a batch to sum.
+                            : flatA ? product(a.reshape(-1, k).transpose(0, 1), gc.reshape(-1, n))
+                            : PointwiseOps.sumTo(product(a.transpose(-1, -2), gc), b)};
+        }, a, b);
     }
 
     private static Tensor expandBatch(Tensor t, int[] batch) {
@@ -97,9 +117,16 @@ final class MatmulOps {
                 0f, out.buffer(), 0, n, strideC, batch);
     }
 
-    /** x [..., in] · weightᵀ [in, out] + bias [out]: the bias seeds C so GEMM adds onto it. */
+    /**
+     * x [..., in] · weightᵀ [in, out] + bias [out]: the bias seeds C so GEMM adds onto it. Under
+     * {@link Autocast} x and weight are cast and the F32 bias is added in float.
+     */
     static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        PointwiseOps.requireF32(x, "linear");
+        return affine(Autocast.operand(x), Autocast.operand(weight), bias);
+    }
+
+    private static Tensor affine(Tensor x, Tensor weight, Tensor bias) {
+        DType inputs = inputType(x, weight, "linear");
         if (weight.ndim() != 2 || weight.size(1) != x.size(-1))
             throw new IllegalArgumentException("linear: input " + Shape.str(x.shapeRef()) + " and weight " + Shape.str(weight.shapeRef())
                     + " (expected [out, " + x.size(-1) + "])");
@@ -121,10 +148,11 @@ final class MatmulOps {
         out.kernels().gemm(false, w.trans, rows, outF, in, 1f, xc.buffer(), xc.offset, in, 0,
                 w.t.buffer(), w.t.offset, w.ld, 0, beta, out.buffer(), 0, outF, 0, 1);
         return Autograd.record(out, "linear", g -> {
-            Tensor g2 = g.reshape(rows, outF);
+            // As in matmul: the forward's dtype, with the gradient rounded to bf16 when it was bf16.
+            Tensor g2 = g.reshape(rows, outF), gc = g2.to(inputs);
             return new Tensor[] {
-                    x.requiresGrad() ? g2.matmul(weight).reshape(x.shapeRef()) : null,
-                    weight.requiresGrad() ? g2.transpose(0, 1).matmul(xc.reshape(rows, in)) : null,
+                    x.requiresGrad() ? product(gc, weight).reshape(x.shapeRef()) : null,
+                    weight.requiresGrad() ? product(gc.transpose(0, 1), xc.reshape(rows, in)) : null,
                     bias != null && bias.requiresGrad() ? g2.sum(0, false) : null};
         }, x, weight, bias);
     }

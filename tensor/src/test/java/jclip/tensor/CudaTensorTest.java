@@ -83,9 +83,25 @@ class CudaTensorTest {
         check("linear", 1e-4, t -> t[0].linear(t[1], t[2]), new int[] {9, 21}, new int[] {13, 21}, new int[] {13});
     }
 
+    /** Under Autocast the products run through cublasGemmEx in bf16 and match float32 on rounded inputs. */
+    @Test
+    void bf16MixedPrecisionProductsThroughCublasGemmEx() {
+        AutocastTest.checkAllProducts(cuda);
+    }
+
     /** 1,000 steps of a small MLP on the device: the allocator's live bytes end where the first step left them. */
     @Test
     void trainingLoopDoesNotGrowDeviceMemory() {
+        trainMlp(1000, false);
+    }
+
+    /** The same in bf16 mixed precision: the casts made each step are released with it. */
+    @Test
+    void bf16TrainingLoopDoesNotGrowDeviceMemory() {
+        trainMlp(300, true);
+    }
+
+    private static void trainMlp(int steps, boolean bf16) {
         MemoryStats memory = cuda.memory();
         Rng rng = new Rng(11);
         List<Tensor> params = List.of(rng.normal(0, 0.5, 16, 8).to(cuda).requiresGrad(true), Tensor.zeros(16).to(cuda).requiresGrad(true),
@@ -97,9 +113,12 @@ class CudaTensorTest {
 
         long afterFirst = -1;
         float firstLoss = 0, lastLoss = 0;
-        for (int step = 0; step < 1000; step++) {
+        for (int step = 0; step < steps; step++) {
             try (MemoryScope scope = MemoryScope.open()) {
-                Tensor loss = x.linear(params.get(0), params.get(1)).gelu().linear(params.get(2), params.get(3)).crossEntropy(y);
+                Tensor loss;
+                try (Autocast a = bf16 ? Autocast.bf16() : null) {
+                    loss = x.linear(params.get(0), params.get(1)).gelu().linear(params.get(2), params.get(3)).crossEntropy(y);
+                }
                 loss.backward();
                 try (Autograd.NoGrad g = Autograd.noGrad()) {
                     for (Tensor p : params) {

@@ -81,6 +81,10 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints = 2;
 
+    @Option(names = "--precision", description = "float32, or bf16: mixed precision, matrix products in bf16 with float32 "
+            + "accumulation and float32 master weights (default: ${DEFAULT-VALUE}).")
+    String precision = "float32";
+
     @Option(names = "--seed", description = "Seed of initialisation, data order and augmentation (default: ${DEFAULT-VALUE}).")
     long seed = 0L;
 
@@ -117,6 +121,7 @@ class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Device onDevice = device.resolve();
+        TrainOptions.Precision precisionMode = TrainOptions.Precision.parse(precision);
         PrintWriter console = spec.commandLine().getOut();
         Files.createDirectories(out);
         int resolution = ModelPresets.resolve(model, 1, context).imageResolution();
@@ -124,7 +129,7 @@ class TrainCommand implements Callable<Integer> {
         ClipTokenizer tok = tokenizer(source, console);
         ClipConfig config = ModelPresets.resolve(model, tok.vocabSize(), context);
         TrainOptions options = new TrainOptions(steps, batchSize, lr, warmup, weightDecay, gradClip, accumulation,
-                checkpointEvery, keepCheckpoints, seed, out);
+                checkpointEvery, keepCheckpoints, seed, out, precisionMode);
         Preprocess preprocess = augment ? Preprocess.train(resolution) : Preprocess.eval(resolution);
 
         Path latest = resume ? Checkpoint.latest(options.checkpointDir()) : null;
@@ -139,8 +144,9 @@ class TrainCommand implements Callable<Integer> {
                 trainer.resume(latest);
                 console.println("resumed from " + latest + " at step " + trainer.step());
             }
-            console.printf("training %s on %s: %,d parameters, %d steps of %d%n", config.isVit() ? "ViT CLIP" : "ResNet CLIP",
-                    source.describe(), clip.parameterCount(), steps, batchSize * accumulation);
+            console.printf("training %s on %s: %,d parameters, %d steps of %d, %s%n", config.isVit() ? "ViT CLIP" : "ResNet CLIP",
+                    source.describe(), clip.parameterCount(), steps, batchSize * accumulation,
+                    precisionMode == TrainOptions.Precision.BF16 ? "bf16 mixed precision" : "float32");
             trainer.run();
             listeners.close();
             List<Path> charts = new ArrayList<>(Charts.training(metrics.history(), out.resolve("charts")));

@@ -1,14 +1,43 @@
 package jclip.clip.train;
 
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * How to train: AdamW (β1 0.9, β2 0.98, ε 1e-6 as in the paper) with weight decay on weights
  * only, cosine learning rate after a linear warm-up, optional clipping by global gradient norm,
- * gradient accumulation over micro-batches, and checkpoints every so many steps.
+ * gradient accumulation over micro-batches, checkpoints every so many steps, and the precision of
+ * the forward pass's matrix products.
  */
 public record TrainOptions(int steps, int batchSize, double learningRate, int warmupSteps, double weightDecay,
-        double gradClipNorm, int accumulation, int checkpointEvery, int keepCheckpoints, long seed, Path outputDir) {
+        double gradClipNorm, int accumulation, int checkpointEvery, int keepCheckpoints, long seed, Path outputDir,
+        Precision precision) {
+
+    /**
+     * FLOAT32 computes everything in float32. BF16 is mixed precision with float32 master weights:
+     * matrix products (forward and backward) multiply bf16 operands with float accumulation
+     * (jclip.tensor.Autocast); weights, gradients, optimizer state and every other op stay float32.
+     */
+    public enum Precision {
+        FLOAT32("float32"), BF16("bf16");
+
+        private final String flag;
+
+        Precision(String flag) {
+            this.flag = flag;
+        }
+
+        /** float32 or bf16, as --precision spells them. */
+        public static Precision parse(String flag) {
+            for (Precision p : values()) if (p.flag.equals(flag)) return p;
+            throw new IllegalArgumentException("--precision must be float32 or bf16, got " + flag);
+        }
+
+        @Override
+        public String toString() {
+            return flag;
+        }
+    }
 
     public TrainOptions {
         if (steps <= 0) throw new IllegalArgumentException("--steps must be positive, got " + steps);
@@ -18,6 +47,7 @@ public record TrainOptions(int steps, int batchSize, double learningRate, int wa
         if (accumulation < 1) throw new IllegalArgumentException("--accumulation must be at least 1, got " + accumulation);
         if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must not be negative");
         if (keepCheckpoints < 1) throw new IllegalArgumentException("--keep-checkpoints must be at least 1");
+        Objects.requireNonNull(precision, "precision");
     }
 
     public Path checkpointDir() {

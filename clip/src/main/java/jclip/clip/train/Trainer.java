@@ -12,6 +12,7 @@ import jclip.clip.data.Batch;
 import jclip.nn.AdamW;
 import jclip.nn.CosineSchedule;
 import jclip.nn.GradClip;
+import jclip.tensor.Autocast;
 import jclip.tensor.Autograd;
 import jclip.tensor.MemoryScope;
 import jclip.tensor.Tensor;
@@ -19,9 +20,10 @@ import jclip.tensor.Tensor;
 /**
  * Contrastive training of a ClipModel. Every step: micro-batches of the contrastive loss,
  * backward, optional clipping, one AdamW update at the scheduled learning rate, and the
- * temperature clamped at ln(100). All randomness comes from the seed, the epoch and the data
- * position, so a run resumed from a checkpoint continues exactly as the uninterrupted run (on
- * CPU, bit for bit).
+ * temperature clamped at ln(100). With bf16 precision the forward's matrix products run under
+ * {@link Autocast} while the weights and their updates stay float32. All randomness comes from
+ * the seed, the epoch and the data position, so a run resumed from a checkpoint continues exactly
+ * as the uninterrupted run (on CPU, bit for bit).
  */
 public final class Trainer implements AutoCloseable {
     /** What one optimizer step did. */
@@ -94,7 +96,7 @@ public final class Trainer implements AutoCloseable {
                 Batch batch = nextBatch();
                 try (MemoryScope scope = MemoryScope.open()) {
                     Tensor tokens = tokenizer.tokenize(batch.captions(), model.config().contextLength(), true);
-                    Tensor l = model.loss(batch.images(), tokens);
+                    Tensor l = loss(batch, tokens);
                     double value = l.item();
                     if (!Double.isFinite(value))
                         throw new TrainingDivergedException("loss is " + value + " at step " + (step + 1)
@@ -122,6 +124,17 @@ public final class Trainer implements AutoCloseable {
             if (last || options.checkpointEvery() > 0 && step % options.checkpointEvery() == 0) checkpoint();
         }
         return losses;
+    }
+
+    /**
+     * The micro-batch's contrastive loss, with its matrix products in bf16 under mixed precision.
+     * Only the forward runs in the scope: the recorded backward rules keep the forward's precision.
+     */
+    private Tensor loss(Batch batch, Tensor tokens) {
+        if (options.precision() == TrainOptions.Precision.FLOAT32) return model.loss(batch.images(), tokens);
+        try (Autocast a = Autocast.bf16()) {
+            return model.loss(batch.images(), tokens);
+        }
     }
 
     private String lastCheckpointName() {

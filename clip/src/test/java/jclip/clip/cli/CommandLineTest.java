@@ -117,6 +117,10 @@ class CommandLineTest {
         assertEquals(1, badData.code());
         assertTrue(badData.err().contains("--data 'imagenet'"), badData.err());
 
+        Result badPrecision = jclip("train", "--precision", "fp16", "--out", dir.resolve("bad").toString());
+        assertEquals(1, badPrecision.code());
+        assertTrue(badPrecision.err().contains("--precision must be float32 or bf16, got fp16"), badPrecision.err());
+
         Result verbose = jclip("info", dir.resolve("nope.safetensors").toString(), "--verbose");
         assertTrue(verbose.err().contains("\tat "), "--verbose prints the stack trace");
 

@@ -141,8 +141,22 @@ public final class CpuKernels implements Kernels {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buffer a, int aOffset, int lda, int strideA,
             Buffer b, int bOffset, int ldb, int strideB, float beta, Buffer c, int cOffset, int ldc, int strideC, int batch) {
-        Gemm.sgemm(transA, transB, m, n, k, alpha, f(a), aOffset, lda, strideA, f(b), bOffset, ldb, strideB,
-                beta, f(c), cOffset, ldc, strideC, batch);
+        boolean bf16 = Kernels.gemmInputType(a, b, c) == DType.BF16;
+        Gemm.sgemm(transA, transB, m, n, k, alpha, bf16 ? widenBf16(a) : f(a), aOffset, lda, strideA,
+                bf16 ? widenBf16(b) : f(b), bOffset, ldb, strideB, beta, f(c), cOffset, ldc, strideC, batch);
+    }
+
+    /**
+     * The reference for bf16 products, not a fast path: bf16 widens to float exactly, so the float
+     * GEMM on the widened copy is the exact product of the bf16 values accumulated in float, which is
+     * what cuBLAS computes for CUDA_R_16BF inputs with CUBLAS_COMPUTE_32F. The whole buffer is widened
+     * so that offsets and strides keep their meaning.
+     */
+    private static float[] widenBf16(Buffer b) {
+        short[] bits = (short[]) cpu(b).array();
+        float[] wide = new float[bits.length];
+        for (int i = 0; i < bits.length; i++) wide[i] = HalfFloat.bf16ToFloat(bits[i]);
+        return wide;
     }
 
     @Override

@@ -1,7 +1,11 @@
 package jclip.kernels.cuda;
 
+import jclip.kernels.DType;
 import jcuda.Pointer;
+import jcuda.cudaDataType;
 import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasComputeType;
+import jcuda.jcublas.cublasGemmAlgo;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasOperation;
 
@@ -22,8 +26,11 @@ final class Cublas {
         CudaException.checkCublas(JCublas2.cublasCreate(handle), "cublasCreate");
     }
 
-    /** Row-major batched C = alpha·op(A)·op(B) + beta·C in float32, as {@link jclip.kernels.Kernels#gemm}. */
-    synchronized void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+    /**
+     * Row-major batched C = alpha·op(A)·op(B) + beta·C, as {@link jclip.kernels.Kernels#gemm}: float32
+     * throughout, or BF16 A and B (CUDA_R_16BF) with float accumulation and a float32 C.
+     */
+    synchronized void gemm(DType inputs, boolean transA, boolean transB, int m, int n, int k, float alpha,
             CudaBuffer a, int aOffset, int lda, int strideA, CudaBuffer b, int bOffset, int ldb, int strideB,
             float beta, CudaBuffer c, int cOffset, int ldc, int strideC, int batch) {
         device.makeCurrent();
@@ -31,14 +38,34 @@ final class Cublas {
         this.beta[0] = beta;
         int opA = transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
         int opB = transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-        if (batch == 1) {
+        String shape = (batch == 1 ? "" : batch + " x ") + m + "x" + n + "x" + k;
+        if (inputs == DType.BF16) {
+            // The _new entry points pass a cublasComputeType_t through. JCublas2.cublasGemmEx (without
+            // _new) takes the legacy cudaDataType there and, in jcublas 12.6.0, answers
+            // CUBLAS_COMPUTE_32F (68) with CUBLAS_STATUS_NOT_SUPPORTED without calling cuBLAS at all.
+            // The default algorithm uses tensor cores for bf16 (the *_TENSOR_OP algorithms are
+            // deprecated aliases of it since CUDA 11).
+            if (batch == 1) {
+                CudaException.checkCublas(JCublas2.cublasGemmEx_new(handle, opB, opA, n, m, k, alphaPointer,
+                        b.at(bOffset), cudaDataType.CUDA_R_16BF, ldb, a.at(aOffset), cudaDataType.CUDA_R_16BF, lda,
+                        betaPointer, c.at(cOffset), cudaDataType.CUDA_R_32F, ldc,
+                        cublasComputeType.CUBLAS_COMPUTE_32F, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT),
+                        "cublasGemmEx(bf16, " + shape + ")");
+            } else {
+                CudaException.checkCublas(JCublas2.cublasGemmStridedBatchedEx_new(handle, opB, opA, n, m, k, alphaPointer,
+                        b.at(bOffset), cudaDataType.CUDA_R_16BF, ldb, strideB, a.at(aOffset), cudaDataType.CUDA_R_16BF, lda, strideA,
+                        betaPointer, c.at(cOffset), cudaDataType.CUDA_R_32F, ldc, strideC, batch,
+                        cublasComputeType.CUBLAS_COMPUTE_32F, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT),
+                        "cublasGemmStridedBatchedEx(bf16, " + shape + ")");
+            }
+        } else if (batch == 1) {
             CudaException.checkCublas(JCublas2.cublasSgemm(handle, opB, opA, n, m, k, alphaPointer,
                     b.at(bOffset), ldb, a.at(aOffset), lda, betaPointer, c.at(cOffset), ldc),
-                    "cublasSgemm(" + m + "x" + n + "x" + k + ")");
+                    "cublasSgemm(" + shape + ")");
         } else {
             CudaException.checkCublas(JCublas2.cublasSgemmStridedBatched(handle, opB, opA, n, m, k, alphaPointer,
                     b.at(bOffset), ldb, strideB, a.at(aOffset), lda, strideA, betaPointer, c.at(cOffset), ldc, strideC, batch),
-                    "cublasSgemmStridedBatched(" + batch + " x " + m + "x" + n + "x" + k + ")");
+                    "cublasSgemmStridedBatched(" + shape + ")");
         }
     }
 }

@@ -135,8 +135,9 @@ public final class CudaKernels implements Kernels {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buffer a, int aOffset, int lda, int strideA,
             Buffer b, int bOffset, int ldb, int strideB, float beta, Buffer c, int cOffset, int ldc, int strideC, int batch) {
+        DType inputs = Kernels.gemmInputType(a, b, c);
         if (m == 0 || n == 0 || batch == 0) return;
-        device.cublas().sgemm(transA, transB, m, n, k, alpha, buffer(a, "gemm A"), aOffset, lda, strideA,
+        device.cublas().gemm(inputs, transA, transB, m, n, k, alpha, buffer(a, "gemm A"), aOffset, lda, strideA,
                 buffer(b, "gemm B"), bOffset, ldb, strideB, beta, buffer(c, "gemm C"), cOffset, ldc, strideC, batch);
     }
 

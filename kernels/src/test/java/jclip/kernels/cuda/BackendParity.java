@@ -7,6 +7,7 @@ import jclip.kernels.Buffer;
 import jclip.kernels.DType;
 import jclip.kernels.Kernels;
 import jclip.kernels.cpu.CpuKernels;
+import jclip.kernels.cpu.HalfFloat;
 
 /**
  * Runs one operation on the CPU reference and on the CUDA device from the same host data and
@@ -31,6 +32,13 @@ final class BackendParity {
 
     static Host f32(String name, float[] values) {
         return new Host(name, DType.F32, values);
+    }
+
+    /** A BF16 buffer holding values rounded to bf16 (round to nearest even, as the GPU converts). */
+    static Host bf16(String name, float[] values) {
+        short[] bits = new short[values.length];
+        for (int i = 0; i < values.length; i++) bits[i] = HalfFloat.floatToBf16(values[i]);
+        return new Host(name, DType.BF16, bits);
     }
 
     /**

@@ -1,17 +1,23 @@
 package jclip.kernels.cuda;
 
+import static jclip.kernels.cuda.BackendParity.bf16;
 import static jclip.kernels.cuda.BackendParity.check;
 import static jclip.kernels.cuda.BackendParity.f32;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import jclip.kernels.Buffer;
 import jclip.kernels.Conv2dShape;
+import jclip.kernels.DType;
+import jclip.kernels.Kernels;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /*
  * The operations the CUDA backend hands to NVIDIA's libraries (CudaKernels -> Cublas, Cudnn) against
  * the CPU reference: row-major GEMM in every transpose, with padding, offsets, alpha, beta and
- * strided batches; convolution forward, backward data and backward filter (accumulating); batch
+ * strided batches, in float32 and with bf16 inputs; convolution forward, backward data and backward filter (accumulating); batch
  * norm in training and eval mode, forward and backward. Odd sizes throughout, nothing a multiple of
  * a tile. On the simulated GPU these run on its cuBLAS and cuDNN stand-ins.
  */
@@ -52,6 +58,52 @@ class CudaLibrariesTest {
         check("batched gemm", GEMM,
                 (kern, b) -> kern.gemm(false, true, m, n, k, 1f, b[0], 0, k, strideA, b[1], 0, k, strideB, 0f, b[2], 0, n, strideC, batch),
                 f32("a", random(r, batch * strideA)), f32("b", random(r, batch * strideB)), f32("c", random(r, batch * strideC)));
+    }
+
+    /**
+     * cublasGemmEx with CUDA_R_16BF inputs against the CPU's float GEMM of the same bf16 values:
+     * both multiply exactly-widened bf16 numbers and accumulate in float, so only the order of the
+     * additions differs and the float tolerance holds.
+     */
+    @Test
+    void bf16GemmEveryTransposeWithPaddingOffsetsAlphaAndBeta() {
+        Random r = new Random(26);
+        int m = 41, n = 27, k = 59, pad = 3;
+        for (boolean ta : new boolean[] {false, true})
+            for (boolean tb : new boolean[] {false, true}) {
+                int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+                int aRows = ta ? k : m, bRows = tb ? n : k;
+                check("bf16 gemm transA=" + ta + " transB=" + tb, GEMM,
+                        (kern, b) -> kern.gemm(ta, tb, m, n, k, 0.75f, b[0], 3, lda, 0, b[1], 1, ldb, 0, -0.5f, b[2], 2, ldc, 0, 1),
+                        bf16("a", random(r, 3 + aRows * lda)), bf16("b", random(r, 1 + bRows * ldb)), f32("c", random(r, 2 + m * ldc)));
+            }
+    }
+
+    @Test
+    void stridedBatchedBf16Gemm() {
+        Random r = new Random(27);
+        int m = 13, n = 21, k = 35, batch = 4, strideA = k * m + 3, strideB = n * k + 5, strideC = m * n + 1;
+        for (boolean ta : new boolean[] {false, true})
+            for (boolean tb : new boolean[] {false, true}) {
+                int lda = ta ? m : k, ldb = tb ? k : n;
+                check("batched bf16 gemm transA=" + ta + " transB=" + tb, GEMM,
+                        (kern, b) -> kern.gemm(ta, tb, m, n, k, 1f, b[0], 0, lda, strideA, b[1], 0, ldb, strideB, 0f, b[2], 0, n, strideC, batch),
+                        bf16("a", random(r, batch * strideA)), bf16("b", random(r, batch * strideB)), f32("c", random(r, batch * strideC)));
+            }
+        // strideA = 0: one A shared by the batch, as a broadcast matmul hands it over.
+        check("batched bf16 gemm with a shared A", GEMM,
+                (kern, b) -> kern.gemm(false, false, m, n, k, 1f, b[0], 0, k, 0, b[1], 0, n, strideB, 0f, b[2], 0, n, strideC, batch),
+                bf16("a", random(r, m * k)), bf16("b", random(r, batch * strideB)), f32("c", random(r, batch * strideC)));
+    }
+
+    @Test
+    void gemmRefusesMixedInputDtypes() {
+        Kernels cuda = CudaDevice.get(0).kernels();
+        try (Buffer f = cuda.allocate(DType.F32, 4); Buffer h = cuda.allocate(DType.BF16, 4)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> cuda.gemm(false, false, 2, 2, 2, 1f, f, 0, 2, 0, h, 0, 2, 0, 0f, f, 0, 2, 0, 1));
+            assertTrue(e.getMessage().contains("A is F32 and B is BF16"), e.getMessage());
+        }
     }
 
     @Test
