@@ -30,19 +30,25 @@ final class CudaDriver {
         }
         if (CudaMode.isSimulated()) {
             SimulatedGpu.load();
-        } else if (!systemHas("libcublas.so.12") && NativeLibraries.exists(FORWARDER)) {
-            NativeLibraries.load(FORWARDER);
+        } else if (!systemHas("libcuda.so.1")) {
+            throw new IllegalStateException("no CUDA device: this machine has no CUDA driver (libcuda.so.1), and the"
+                    + " simulated GPU was not asked for: " + ASK_FOR_SIMULATOR);
         }
         int status;
         try {
             status = JCudaDriver.cuInit(0);
         } catch (LinkageError e) {
-            throw new IllegalStateException("no CUDA device: this machine has no CUDA driver (" + e.getMessage()
-                    + "), and the simulated GPU was not asked for: " + ASK_FOR_SIMULATOR, e);
+            throw new IllegalStateException("no CUDA device: JCuda's driver library does not load ("
+                    + e.getMessage().lines().findFirst().orElse("") + "), and the simulated GPU was not asked for: "
+                    + ASK_FOR_SIMULATOR, e);
         }
         if (status != CUresult.CUDA_SUCCESS) {
             throw new IllegalStateException("no CUDA device: cuInit failed with " + CUresult.stringFor(status)
                     + (CudaMode.isSimulated() ? " on the simulated GPU" : ", and the simulated GPU was not asked for: " + ASK_FOR_SIMULATOR));
+        }
+        // Only now that a real driver answers: before JCublas loads, and not on machines without a GPU.
+        if (!CudaMode.isSimulated() && !systemHas("libcublas.so.12") && NativeLibraries.exists(FORWARDER)) {
+            NativeLibraries.load(FORWARDER);
         }
         initialised = true;
     }
