@@ -93,7 +93,7 @@ final class PointwiseOps {
                 a.buffer(), a.offset, Shape.broadcastStrides(a.shapeRef(), a.strides, shape),
                 b.buffer(), b.offset, Shape.broadcastStrides(b.shapeRef(), b.strides, shape), out.buffer(), 0);
         return Autograd.record(out, "where", g -> {
-            Tensor zero = Tensor.scalar(0f).to(g.device());
+            Tensor zero = Tensor.full(g.device(), 0f);
             return new Tensor[] {null,
                     a.requiresGrad() ? sumTo(where(cond, g, zero), a) : null,
                     b.requiresGrad() ? sumTo(where(cond, zero, g), b) : null};
@@ -101,7 +101,7 @@ final class PointwiseOps {
     }
 
     static Tensor maskedFill(Tensor x, Tensor mask, float value) {
-        Tensor fill = Tensor.scalar(value).to(x.device());
+        Tensor fill = Tensor.full(x.device(), value);
         return where(mask, fill, x);
     }
 

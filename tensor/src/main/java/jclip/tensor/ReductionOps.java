@@ -83,8 +83,8 @@ final class ReductionOps {
         try (Autograd.NoGrad g = Autograd.noGrad()) {
             // A row of -inf would give -inf - -inf = NaN; shifting by 0 there keeps the -inf result.
             Tensor max = max(x, dim, true);
-            Tensor finite = PointwiseOps.binary(BinaryOp.LESS, max.abs(), Tensor.scalar(Float.POSITIVE_INFINITY).to(x.device()));
-            m = Tensor.where(finite, max, Tensor.scalar(0f).to(x.device()));
+            Tensor finite = PointwiseOps.binary(BinaryOp.LESS, max.abs(), Tensor.full(x.device(), Float.POSITIVE_INFINITY));
+            m = Tensor.where(finite, max, Tensor.full(x.device(), 0f));
         }
         Tensor r = x.sub(m).exp().sum(dim, true).log().add(m);
         return keepDim ? r : r.squeeze(dim);

@@ -85,7 +85,12 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor full(float value, int... shape) {
-        Tensor t = empty(Device.cpu(), DType.F32, shape);
+        return full(Device.cpu(), value, shape);
+    }
+
+    /** An F32 tensor of {@code value} made on {@code device} (no copy from the host: a fill there). */
+    public static Tensor full(Device device, float value, int... shape) {
+        Tensor t = empty(device, DType.F32, shape);
         t.kernels().fill(t.buffer(), 0, t.numel(), value);
         return t;
     }
@@ -288,8 +293,8 @@ public final class Tensor implements AutoCloseable {
     /** Back-propagates from this scalar. */
     public void backward() {
         if (numel() != 1) throw new IllegalStateException("backward() without a gradient needs a scalar, the tensor has shape " + Shape.str(shape));
-        try (Tensor one = full(1f, shape)) {
-            Autograd.backward(this, one.to(device()));
+        try (Tensor one = full(device(), 1f, shape)) {
+            Autograd.backward(this, one);
         }
     }
 
@@ -405,7 +410,7 @@ public final class Tensor implements AutoCloseable {
     /** 1 where this > value, else 0 (F32, no gradient). */
     public Tensor gt(float value) {
         try (Autograd.NoGrad g = Autograd.noGrad()) {
-            return PointwiseOps.binary(jclip.kernels.BinaryOp.GREATER, this, scalar(value).to(device()));
+            return PointwiseOps.binary(jclip.kernels.BinaryOp.GREATER, this, full(device(), value));
         }
     }
 

@@ -129,9 +129,13 @@ class CudaTensorTest {
                 if (step == 0) firstLoss = loss.item();
                 lastLoss = loss.item();
             }
+            // The Cleaner may free tensors other tests leaked at any moment, which only lowers the count.
             if (step == 0) afterFirst = memory.allocated();
-            else assertEquals(afterFirst, memory.allocated(), "live device bytes changed at step " + step + ": " + memory);
+            else assertTrue(memory.allocated() <= afterFirst, "live device bytes grew at step " + step + ": " + memory);
         }
         assertTrue(lastLoss < firstLoss * 0.5, "the MLP learned on the device: " + firstLoss + " -> " + lastLoss);
+        params.forEach(Tensor::close);
+        x.close();
+        y.close();
     }
 }
