@@ -1,11 +1,8 @@
 package jclip.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import java.util.function.Function;
-import jclip.kernels.MemoryStats;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -92,50 +89,12 @@ class CudaTensorTest {
     /** 1,000 steps of a small MLP on the device: the allocator's live bytes end where the first step left them. */
     @Test
     void trainingLoopDoesNotGrowDeviceMemory() {
-        trainMlp(1000, false);
+        MemoryTest.trainMlp(cuda, 1000, false);
     }
 
     /** The same in bf16 mixed precision: the casts made each step are released with it. */
     @Test
     void bf16TrainingLoopDoesNotGrowDeviceMemory() {
-        trainMlp(300, true);
-    }
-
-    private static void trainMlp(int steps, boolean bf16) {
-        MemoryStats memory = cuda.memory();
-        Rng rng = new Rng(11);
-        List<Tensor> params = List.of(rng.normal(0, 0.5, 16, 8).to(cuda).requiresGrad(true), Tensor.zeros(16).to(cuda).requiresGrad(true),
-                rng.normal(0, 0.5, 3, 16).to(cuda).requiresGrad(true), Tensor.zeros(3).to(cuda).requiresGrad(true));
-        Tensor x = rng.randn(32, 8).to(cuda);
-        long[] labels = new long[32];
-        for (int i = 0; i < 32; i++) labels[i] = i % 3;
-        Tensor y = Tensor.of(labels, 32).to(cuda);
-
-        long afterFirst = -1;
-        float firstLoss = 0, lastLoss = 0;
-        for (int step = 0; step < steps; step++) {
-            try (MemoryScope scope = MemoryScope.open()) {
-                Tensor loss;
-                try (Autocast a = bf16 ? Autocast.bf16() : null) {
-                    loss = x.linear(params.get(0), params.get(1)).gelu().linear(params.get(2), params.get(3)).crossEntropy(y);
-                }
-                loss.backward();
-                try (Autograd.NoGrad g = Autograd.noGrad()) {
-                    for (Tensor p : params) {
-                        p.addInPlace(p.grad(), -0.1f);
-                        p.zeroGrad();
-                    }
-                }
-                if (step == 0) firstLoss = loss.item();
-                lastLoss = loss.item();
-            }
-            // The Cleaner may free tensors other tests leaked at any moment, which only lowers the count.
-            if (step == 0) afterFirst = memory.allocated();
-            else assertTrue(memory.allocated() <= afterFirst, "live device bytes grew at step " + step + ": " + memory);
-        }
-        assertTrue(lastLoss < firstLoss * 0.5, "the MLP learned on the device: " + firstLoss + " -> " + lastLoss);
-        params.forEach(Tensor::close);
-        x.close();
-        y.close();
+        MemoryTest.trainMlp(cuda, 300, true);
     }
 }

@@ -89,22 +89,12 @@ public final class CpuKernels implements Kernels {
         } else {
             // Any other pair involving a half type goes through a contiguous float copy.
             int n = Shapes.numel(shape);
-            int[] contiguous = contiguousStrides(shape);
+            int[] contiguous = Shapes.contiguousStrides(shape);
             try (CpuBuffer tmp = allocate(DType.F32, n)) {
                 copy(shape, src, srcOffset, srcStrides, tmp, 0, contiguous);
                 copy(shape, tmp, 0, contiguous, dst, dstOffset, dstStrides);
             }
         }
-    }
-
-    static int[] contiguousStrides(int[] shape) {
-        int[] s = new int[shape.length];
-        int acc = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            s[d] = acc;
-            acc *= shape[d];
-        }
-        return s;
     }
 
     @Override

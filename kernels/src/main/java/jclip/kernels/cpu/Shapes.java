@@ -11,6 +11,17 @@ public final class Shapes {
         return (int) n;
     }
 
+    /** Row-major strides of a contiguous array of {@code shape}. */
+    public static int[] contiguousStrides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            s[d] = acc;
+            acc *= shape[d];
+        }
+        return s;
+    }
+
     /**
      * The strided offset of row r, where rows enumerate every index of shape[0 .. nd-2] in
      * row-major order (the last dimension is the row itself).

@@ -4,6 +4,7 @@ import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
 import jclip.kernels.UnaryOp;
+import jclip.kernels.cpu.Shapes;
 import jclip.kernels.cuda.CudaDevice;
 import jclip.kernels.cuda.CudaKernel;
 
@@ -69,7 +70,7 @@ public final class Elementwise {
         Args.strided(name, "b", b, DType.F32, bOffset, shape, bStrides);
         Args.f32(name, "out", out, outOffset, n);
         if (n == 0) return;
-        Layout.Merged m = Layout.Merged.of(name, shape, aStrides, bStrides, Layout.contiguousStrides(shape));
+        Layout.Merged m = Layout.Merged.of(name, shape, aStrides, bStrides, Shapes.contiguousStrides(shape));
         binary.i32(op.ordinal()).i32(m.ndim()).ints(m.shape(), Layout.MAX_DIMS)
                 .ints(m.strides()[0], Layout.MAX_DIMS).ints(m.strides()[1], Layout.MAX_DIMS)
                 .pointer(a, aOffset).pointer(b, bOffset).pointer(out, outOffset).i32(n)
@@ -85,7 +86,7 @@ public final class Elementwise {
         Args.strided(name, "b", b, DType.F32, bOffset, shape, bStrides);
         Args.f32(name, "out", out, outOffset, n);
         if (n == 0) return;
-        Layout.Merged m = Layout.Merged.of(name, shape, cStrides, aStrides, bStrides, Layout.contiguousStrides(shape));
+        Layout.Merged m = Layout.Merged.of(name, shape, cStrides, aStrides, bStrides, Shapes.contiguousStrides(shape));
         where.i32(m.ndim()).ints(m.shape(), Layout.MAX_DIMS).ints(m.strides()[0], Layout.MAX_DIMS)
                 .ints(m.strides()[1], Layout.MAX_DIMS).ints(m.strides()[2], Layout.MAX_DIMS)
                 .pointer(cond, cOffset).pointer(a, aOffset).pointer(b, bOffset).pointer(out, outOffset).i32(n)

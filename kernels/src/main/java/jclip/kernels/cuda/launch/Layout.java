@@ -74,15 +74,4 @@ final class Layout {
             return shape.length;
         }
     }
-
-    /** Row-major strides of a contiguous array of {@code shape}. */
-    static int[] contiguousStrides(int[] shape) {
-        int[] s = new int[shape.length];
-        int acc = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            s[d] = acc;
-            acc *= shape[d];
-        }
-        return s;
-    }
 }
