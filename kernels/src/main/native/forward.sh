@@ -22,7 +22,9 @@ for n in $names; do
 done
 cat <<C
 __attribute__((constructor)) static void resolve(void) {
+    /* The toolkit's own folder too: a CUDA install need not be on the loader's path. */
     void *lib = dlopen("$target", RTLD_NOW | RTLD_GLOBAL);
+    if (lib == NULL) lib = dlopen("/usr/local/cuda/lib64/$target", RTLD_NOW | RTLD_GLOBAL);
     if (lib == NULL) {
         fprintf(stderr, "jclip: cannot forward to $target: %s\n", dlerror());
         return;
