@@ -7,6 +7,7 @@ import jclip.kernels.Buffer;
 import jclip.kernels.DType;
 import jclip.kernels.cuda.CudaDevice;
 import jclip.kernels.cuda.CudaKernels;
+import jclip.kernels.cuda.CudaMode;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -51,6 +52,9 @@ public class SimulatedGpuBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
+        // JCLIP_CUDA in the environment outranks the fork's -Djclip.cuda=sim: refuse to time a real GPU under this name.
+        if (!CudaMode.isSimulated())
+            throw new IllegalStateException("SimulatedGpuBenchmark times the simulated GPU, but JCLIP_CUDA asks for the real one");
         kernels = CudaDevice.get(0).kernels();
         SplittableRandom random = new SplittableRandom(9);
         one = kernels.allocate(DType.F32, 1);
