@@ -328,8 +328,13 @@ public final class Tensor implements AutoCloseable {
     public Tensor to(Device device) {
         if (device == device()) return this;
         Object host = toHostArray();
-        Tensor out = empty(device, dtype(), shape);
-        out.kernels().write(out.buffer(), 0, host, 0, out.numel());
+        Tensor out;
+        if (device.isCpu()) {
+            out = fromHost(host, dtype(), shape);  // the host copy already is the CPU tensor's memory
+        } else {
+            out = empty(device, dtype(), shape);
+            out.kernels().write(out.buffer(), 0, host, 0, out.numel());
+        }
         if (dtype().isFloatingPoint()) {
             Device from = device();
             return Autograd.record(out, "to " + device, g -> new Tensor[] {g.to(from)}, this);
