@@ -5,6 +5,7 @@ import jclip.kernels.Buffer;
 import jclip.kernels.DType;
 import jclip.kernels.Kernels;
 import jclip.kernels.UnaryOp;
+import jclip.kernels.cpu.CpuBuffer;
 import jclip.kernels.cpu.CpuKernels;
 
 /**
@@ -327,13 +328,16 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor to(Device device) {
         if (device == device()) return this;
-        Object host = toHostArray();
         Tensor out;
         if (device.isCpu()) {
-            out = fromHost(host, dtype(), shape);  // the host copy already is the CPU tensor's memory
+            out = fromHost(toHostArray(), dtype(), shape);  // the host copy already is the CPU tensor's memory
+        } else if (device().isCpu() && isContiguous()) {
+            // Straight from this tensor's array: a batch of images is uploaded without an extra host copy.
+            out = empty(device, dtype(), shape);
+            out.kernels().write(out.buffer(), 0, ((CpuBuffer) buffer()).array(), offset, out.numel());
         } else {
             out = empty(device, dtype(), shape);
-            out.kernels().write(out.buffer(), 0, host, 0, out.numel());
+            out.kernels().write(out.buffer(), 0, toHostArray(), 0, out.numel());
         }
         if (dtype().isFloatingPoint()) {
             Device from = device();

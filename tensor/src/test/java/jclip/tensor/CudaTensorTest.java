@@ -1,5 +1,6 @@
 package jclip.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.function.Function;
@@ -51,6 +52,18 @@ class CudaTensorTest {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) d[i] = a[i];
         return d;
+    }
+
+    @Test
+    void viewsCrossDevicesAsTheyLook() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor x = new Rng(4).randn(5, 7);
+            for (Tensor view : new Tensor[] {x, x.transpose(0, 1), x.narrow(0, 1, 3), x.narrow(1, 2, 4)}) {
+                Tensor there = view.to(cuda);
+                assertArrayEquals(view.toFloatArray(), there.toFloatArray());
+                assertArrayEquals(view.toFloatArray(), there.transpose(0, 1).to(Device.cpu()).transpose(0, 1).toFloatArray());
+            }
+        }
     }
 
     @Test
