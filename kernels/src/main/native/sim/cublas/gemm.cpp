@@ -5,7 +5,10 @@
 // NOT_INITIALIZED; a bad transpose, a negative size or batch count, or a leading dimension smaller
 // than the rows of the stored matrix (at least 1) is INVALID_VALUE; a type combination, compute type
 // or algorithm that cuBLAS has but the stand-in does not implement is NOT_SUPPORTED. Each refusal
-// names the argument (errors.h).
+// names the argument (errors.h). Then, stricter than cuBLAS, every operand the call reads or writes
+// (A and B only when k > 0 and alpha != 0; alpha and beta in device pointer mode; the pointer arrays
+// and each member) must lie inside one live allocation, else INVALID_VALUE: on a GPU a wrong leading
+// dimension, stride or offset faults or silently reads another allocation's data.
 //
 // Numerics: inputs of any type are widened to float and accumulated in float (gemm_engine.h). The
 // tensor cores' down-conversion of float inputs is emulated where cuBLAS allows it: TF32 rounding
@@ -14,12 +17,14 @@
 // compute types.
 #include <climits>
 #include <cstdint>
+#include <cstdio>
 #include <new>
 #include <vector>
 
 #include "cublas_types.h"
 #include "errors.h"
 #include "gemm_engine.h"
+#include "jclip_sim_abi.h"
 
 using jclip_sim::cublas_fail;
 using jclip_sim::Element;
@@ -144,19 +149,97 @@ cublasStatus_t check_types(const Call &c, Types *types) {
     return CUBLAS_STATUS_SUCCESS;
 }
 
-// Checks the call, then runs its batch; locate(i, &a, &b, &c) gives batch member i's matrices.
-template <class Locate>
-cublasStatus_t run(const Call &c, Locate locate) {
+size_t bytes_of(cudaDataType_t t) {
+    Element e;
+    return element_of(t, &e) ? element_bytes(e) : 0;
+}
+
+// What a checked call computes with.
+struct Plan {
+    Types types;
+    float alpha, beta;
+    bool reads_ab;  // k > 0 and alpha != 0; otherwise A and B are not read
+};
+
+// Refuses an operand whose bytes do not all lie inside one live allocation: on a GPU it would fault
+// or silently read and write whatever lies beyond. `what` names the operand and its sizes.
+cublasStatus_t check_memory(const Call &c, const char *what, const void *p, size_t bytes) {
+    char why[256];
+    if (jclip_sim_device_range(p, bytes, why, sizeof why)) return CUBLAS_STATUS_SUCCESS;
+    return cublas_fail(CUBLAS_STATUS_INVALID_VALUE, "%s: %s spans %zu bytes from %p: %s", c.name, what, bytes, p, why);
+}
+
+// Checks the call as cuBLAS does and reads alpha and beta. *has_work is false for an empty product
+// (m, n or batchCount 0), which returns without reading anything.
+cublasStatus_t prepare(const Call &c, Plan *plan, bool *has_work) {
     cublasStatus_t status = check_sizes(c);
     if (status != CUBLAS_STATUS_SUCCESS) return status;
-    Types types;
-    status = check_types(c, &types);
+    status = check_types(c, &plan->types);
     if (status != CUBLAS_STATUS_SUCCESS) return status;
-    if (c.m == 0 || c.n == 0 || c.batch == 0) return CUBLAS_STATUS_SUCCESS;
-    // With compute type 32F, alpha and beta are floats in either pointer mode (device memory is
-    // host memory here).
-    float alpha = *static_cast<const float *>(c.alpha), beta = *static_cast<const float *>(c.beta);
-    bool reads_ab = c.k > 0 && alpha != 0.0f;
+    *has_work = c.m > 0 && c.n > 0 && c.batch > 0;
+    if (!*has_work) return CUBLAS_STATUS_SUCCESS;
+    // With compute type 32F, alpha and beta are floats: in device memory in device pointer mode,
+    // checked like the operands, else in the caller's host memory, which the simulator cannot check.
+    if (c.handle->pointer_mode == CUBLAS_POINTER_MODE_DEVICE) {
+        status = check_memory(c, "alpha", c.alpha, sizeof(float));
+        if (status != CUBLAS_STATUS_SUCCESS) return status;
+        status = check_memory(c, "beta", c.beta, sizeof(float));
+        if (status != CUBLAS_STATUS_SUCCESS) return status;
+    }
+    plan->alpha = *static_cast<const float *>(c.alpha);
+    plan->beta = *static_cast<const float *>(c.beta);
+    plan->reads_ab = c.k > 0 && plan->alpha != 0.0f;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+// A matrix as stored: column-major, rows x cols (named `shape` as the call names them, e.g. "k x m"
+// for a transposed A) with leading dimension ld.
+struct Stored {
+    const char *shape, *ld_name;
+    int64_t rows, cols, ld;
+    size_t element_bytes;
+};
+
+Stored stored_a(const Call &c) {
+    bool t = c.transa != CUBLAS_OP_N;
+    return {t ? "k x m" : "m x k", "lda", t ? c.k : c.m, t ? c.m : c.k, c.lda, bytes_of(c.atype)};
+}
+
+Stored stored_b(const Call &c) {
+    bool t = c.transb != CUBLAS_OP_N;
+    return {t ? "n x k" : "k x n", "ldb", t ? c.n : c.k, t ? c.k : c.n, c.ldb, bytes_of(c.btype)};
+}
+
+Stored stored_c(const Call &c) { return {"m x n", "ldc", c.m, c.n, c.ldc, bytes_of(c.ctype)}; }
+
+// A size or address computed in 128 bits, clamped to [0, max]: an absurd leading dimension, stride
+// or batch count then fails the range check instead of wrapping around to a range that passes.
+uint64_t clamped(__int128 value, uint64_t max) { return value < 0 ? 0 : value > max ? max : static_cast<uint64_t>(value); }
+
+// Checks `count` matrices `stride` elements apart from `base` as one range, which must lie in one
+// allocation: the last column of each reaches (cols - 1)·ld + rows elements from its start.
+// `label` names the operand ("A", or "Aarray[2]" for a member of a pointer array).
+cublasStatus_t check_matrices(const Call &c, const char *label, const Stored &s, const void *base, int64_t count,
+                              int64_t stride) {
+    char what[192];
+    if (count == 1)
+        snprintf(what, sizeof what, "%s (%s = %lld x %lld, %s %lld)", label, s.shape, (long long) s.rows,
+                 (long long) s.cols, s.ld_name, (long long) s.ld);
+    else
+        snprintf(what, sizeof what, "%s (%lld matrices of %s = %lld x %lld, %s %lld, stride%s %lld)", label,
+                 (long long) count, s.shape, (long long) s.rows, (long long) s.cols, s.ld_name, (long long) s.ld,
+                 label, (long long) stride);
+    if (base == nullptr) return cublas_fail(CUBLAS_STATUS_INVALID_VALUE, "%s: %s is NULL", c.name, what);
+    __int128 spread = static_cast<__int128>(count - 1) * stride;
+    __int128 first = std::min<__int128>(0, spread), last = std::max<__int128>(0, spread) + static_cast<__int128>(s.cols - 1) * s.ld + s.rows;
+    __int128 start = static_cast<__int128>(reinterpret_cast<uintptr_t>(base)) + first * static_cast<__int128>(s.element_bytes);
+    uint64_t bytes = clamped((last - first) * static_cast<__int128>(s.element_bytes), SIZE_MAX);
+    return check_memory(c, what, reinterpret_cast<const void *>(clamped(start, UINTPTR_MAX)), bytes);
+}
+
+// Runs the checked call's batch; locate(i, &a, &b, &c) gives batch member i's matrices.
+template <class Locate>
+cublasStatus_t execute(const Call &c, const Plan &plan, Locate locate) {
     std::vector<jclip_sim::GemmProblem> problems;
     try {
         problems.reserve(c.batch);
@@ -164,43 +247,72 @@ cublasStatus_t run(const Call &c, Locate locate) {
             const void *a, *b;
             void *out;
             locate(i, &a, &b, &out);
-            if ((reads_ab && (a == nullptr || b == nullptr)) || out == nullptr)
-                return cublas_fail(CUBLAS_STATUS_INVALID_VALUE, "%s: batch member %lld has a NULL %s", c.name, (long long) i,
-                                   out == nullptr ? "C" : a == nullptr ? "A" : "B");
-            problems.push_back({static_cast<int>(c.m), static_cast<int>(c.n), static_cast<int>(c.k), alpha, beta,
-                                {a, types.a, c.transa != CUBLAS_OP_N, c.lda},
-                                {b, types.b, c.transb != CUBLAS_OP_N, c.ldb},
-                                out, types.c, c.ldc});
+            problems.push_back({static_cast<int>(c.m), static_cast<int>(c.n), static_cast<int>(c.k), plan.alpha, plan.beta,
+                                {a, plan.types.a, c.transa != CUBLAS_OP_N, c.lda},
+                                {b, plan.types.b, c.transb != CUBLAS_OP_N, c.ldb},
+                                out, plan.types.c, c.ldc});
         }
-        jclip_sim::gemm(problems.data(), static_cast<long>(problems.size()), types.rounding);
+        jclip_sim::gemm(problems.data(), static_cast<long>(problems.size()), plan.types.rounding);
     } catch (const std::bad_alloc &) {
         return cublas_fail(CUBLAS_STATUS_ALLOC_FAILED, "%s: out of host memory for scratch buffers", c.name);
     }
     return CUBLAS_STATUS_SUCCESS;
 }
 
-size_t bytes_of(cudaDataType_t t) {
-    Element e;
-    return element_of(t, &e) ? element_bytes(e) : 0;
-}
-
+// Single products (stride 0, batch 1) and strided batches.
 cublasStatus_t strided(const Call &c, const void *a, int64_t stride_a, const void *b, int64_t stride_b, void *out,
                        int64_t stride_c) {
+    Plan plan;
+    bool has_work;
+    cublasStatus_t status = prepare(c, &plan, &has_work);
+    if (status != CUBLAS_STATUS_SUCCESS || !has_work) return status;
+    if (plan.reads_ab) {
+        status = check_matrices(c, "A", stored_a(c), a, c.batch, stride_a);
+        if (status != CUBLAS_STATUS_SUCCESS) return status;
+        status = check_matrices(c, "B", stored_b(c), b, c.batch, stride_b);
+        if (status != CUBLAS_STATUS_SUCCESS) return status;
+    }
+    status = check_matrices(c, "C", stored_c(c), out, c.batch, stride_c);
+    if (status != CUBLAS_STATUS_SUCCESS) return status;
     size_t sa = bytes_of(c.atype), sb = bytes_of(c.btype), sc = bytes_of(c.ctype);
-    return run(c, [&](int64_t i, const void **ai, const void **bi, void **ci) {
+    return execute(c, plan, [&](int64_t i, const void **ai, const void **bi, void **ci) {
         *ai = static_cast<const char *>(a) + i * stride_a * static_cast<int64_t>(sa);
         *bi = static_cast<const char *>(b) + i * stride_b * static_cast<int64_t>(sb);
         *ci = static_cast<char *>(out) + i * stride_c * static_cast<int64_t>(sc);
     });
 }
 
-// Pointer-array batches: the arrays live in device memory, which here is host memory.
+// Checks a pointer array (in device memory, like the matrices it points to) and then each member.
+cublasStatus_t check_pointer_array(const Call &c, const char *name, const Stored &s, const void *const *array) {
+    char label[64];
+    snprintf(label, sizeof label, "%s (%lld pointers)", name, (long long) c.batch);
+    cublasStatus_t status = check_memory(c, label, array, clamped(static_cast<__int128>(c.batch) * sizeof(void *), SIZE_MAX));
+    for (int64_t i = 0; i < c.batch && status == CUBLAS_STATUS_SUCCESS; ++i) {
+        snprintf(label, sizeof label, "%s[%lld]", name, (long long) i);
+        status = check_matrices(c, label, s, array[i], 1, 0);
+    }
+    return status;
+}
+
+// Pointer-array batches.
 cublasStatus_t arrays(const Call &c, const void *const *a, const void *const *b, void *const *out) {
     if (c.batch > 0 && (a == nullptr || b == nullptr || out == nullptr))
         return cublas_fail(CUBLAS_STATUS_INVALID_VALUE, "%s: Aarray, Barray or Carray is NULL", c.name);
-    return run(c, [&](int64_t i, const void **ai, const void **bi, void **ci) {
-        *ai = a[i];
-        *bi = b[i];
+    Plan plan;
+    bool has_work;
+    cublasStatus_t status = prepare(c, &plan, &has_work);
+    if (status != CUBLAS_STATUS_SUCCESS || !has_work) return status;
+    if (plan.reads_ab) {
+        status = check_pointer_array(c, "Aarray", stored_a(c), a);
+        if (status != CUBLAS_STATUS_SUCCESS) return status;
+        status = check_pointer_array(c, "Barray", stored_b(c), b);
+        if (status != CUBLAS_STATUS_SUCCESS) return status;
+    }
+    status = check_pointer_array(c, "Carray", stored_c(c), out);
+    if (status != CUBLAS_STATUS_SUCCESS) return status;
+    return execute(c, plan, [&](int64_t i, const void **ai, const void **bi, void **ci) {
+        *ai = plan.reads_ab ? a[i] : nullptr;
+        *bi = plan.reads_ab ? b[i] : nullptr;
         *ci = out[i];
     });
 }

@@ -61,7 +61,7 @@ cublasStatus_t cublasGetStream_v2(cublasHandle_t handle, cudaStream_t *stream) {
 }
 
 // Device memory is host memory in the simulator, so both modes read alpha and beta the same way;
-// the mode is kept only to be reported back.
+// the mode decides only whether they are checked to lie in device memory (gemm.cpp).
 cublasStatus_t cublasSetPointerMode_v2(cublasHandle_t handle, cublasPointerMode_t mode) {
     if (handle == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
     if (mode != CUBLAS_POINTER_MODE_HOST && mode != CUBLAS_POINTER_MODE_DEVICE)

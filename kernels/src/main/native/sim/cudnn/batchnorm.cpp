@@ -79,6 +79,19 @@ cudnnStatus_t check(const char *call, cudnnHandle_t handle, cudnnBatchNormMode_t
     return CUDNN_STATUS_SUCCESS;
 }
 
+struct Operand {
+    const char *name;
+    cudnnTensorDescriptor_t desc;
+    const void *data;
+};
+
+// Checks that each operand lies in device memory; a NULL one is an optional output left out.
+cudnnStatus_t check_memory(const char *call, std::initializer_list<Operand> operands) {
+    for (const Operand &o : operands)
+        if (o.data != nullptr) CUDNN_CHECK(jclip_sim::check_tensor_memory(call, o.name, o.desc, o.data));
+    return CUDNN_STATUS_SUCCESS;
+}
+
 // Batch mean and Σ(x - mean)² per statistic.
 void moments(const Layout &l, const float *x, std::vector<double> *mean, std::vector<double> *squares) {
     mean->assign(l.count(), 0.0);
@@ -138,6 +151,10 @@ cudnnStatus_t cudnnBatchNormalizationForwardTraining(
                           "variance, only one is NULL (both or neither)", call);
     if (l.per_statistic() < 2)
         return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: %ld value per statistic: the unbiased variance needs at least 2", call, l.per_statistic());
+    cudnnTensorDescriptor_t p = bnScaleBiasMeanVarDesc;
+    CUDNN_CHECK(check_memory(call, {{"x", xDesc, x}, {"y", yDesc, y}, {"bnScale", p, bnScale}, {"bnBias", p, bnBias},
+                                    {"resultRunningMean", p, resultRunningMean}, {"resultRunningVariance", p, resultRunningVariance},
+                                    {"resultSaveMean", p, resultSaveMean}, {"resultSaveInvVariance", p, resultSaveInvVariance}}));
     Tensor4d yv;
     jclip_sim::float_tensor_4d(call, "yDesc", yDesc, &yv);
     return jclip_sim::guarded(call, [&] {
@@ -171,6 +188,9 @@ cudnnStatus_t cudnnBatchNormalizationForwardInference(
     Layout l;
     CUDNN_CHECK(check(call, handle, mode, xDesc, {yDesc}, bnScaleBiasMeanVarDesc, epsilon, &l));
     CUDNN_CHECK(check_pointers(call, {alpha, beta, x, y, bnScale, bnBias, estimatedMean, estimatedVariance}));
+    cudnnTensorDescriptor_t p = bnScaleBiasMeanVarDesc;
+    CUDNN_CHECK(check_memory(call, {{"x", xDesc, x}, {"y", yDesc, y}, {"bnScale", p, bnScale}, {"bnBias", p, bnBias},
+                                    {"estimatedMean", p, estimatedMean}, {"estimatedVariance", p, estimatedVariance}}));
     Tensor4d yv;
     jclip_sim::float_tensor_4d(call, "yDesc", yDesc, &yv);
     return jclip_sim::guarded(call, [&] {
@@ -199,6 +219,10 @@ cudnnStatus_t cudnnBatchNormalizationBackward(
                                       dBnScaleResult, dBnBiasResult}));
     if ((savedMean == nullptr) != (savedInvVariance == nullptr))
         return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: only one of savedMean and savedInvVariance is NULL (both or neither)", call);
+    cudnnTensorDescriptor_t p = dBnScaleBiasDesc;
+    CUDNN_CHECK(check_memory(call, {{"x", xDesc, x}, {"dy", dyDesc, dy}, {"dx", dxDesc, dx}, {"bnScale", p, bnScale},
+                                    {"dBnScaleResult", p, dBnScaleResult}, {"dBnBiasResult", p, dBnBiasResult},
+                                    {"savedMean", p, savedMean}, {"savedInvVariance", p, savedInvVariance}}));
     Tensor4d dyv, dxv;
     jclip_sim::float_tensor_4d(call, "dyDesc", dyDesc, &dyv);
     jclip_sim::float_tensor_4d(call, "dxDesc", dxDesc, &dxv);

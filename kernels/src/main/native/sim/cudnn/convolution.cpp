@@ -1,7 +1,8 @@
 // cuDNN's 2-d convolutions on the simulated GPU: forward, backward data, backward filter and
 // backward bias, float only, any tensor strides, KCRS or KRSC filters, padding, stride, dilation,
 // groups, and both modes (CUDNN_CONVOLUTION mirrors the filter, CUDNN_CROSS_CORRELATION does not).
-// Every algorithm number runs the same code, and the workspace is never used.
+// Every algorithm number runs the same code, and the workspace is never used (but must lie in
+// device memory, as every operand must: descriptors.h).
 //
 // Method: im2col + GEMM (gemm_engine.h), over chunks of images. For images [n0, n0 + count) and
 // group g, col[(c·R + r)·S + s][t] = x[n0 + i, g·Cg + c, oh·u - pad + r·dil, ow·v - pad + s·dil]
@@ -155,6 +156,10 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha, c
     Tensor4d xv, yv;
     CUDNN_CHECK(check(call, handle, xDesc, wDesc, convDesc, yDesc, algo, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
                       {alpha, beta, x, w, y}, &g, &xv, &yv));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "x", xDesc, x));
+    CUDNN_CHECK(jclip_sim::check_filter_memory(call, "w", wDesc, w));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "y", yDesc, y));
+    CUDNN_CHECK(jclip_sim::check_workspace_memory(call, workSpace, workSpaceSizeInBytes));
     return jclip_sim::guarded(call, [&] {
         std::vector<float> xp = jclip_sim::gather(xv, static_cast<const float *>(x));
         std::vector<float> wp = packed_filter(g, static_cast<const float *>(w));
@@ -183,6 +188,10 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alp
     Tensor4d dxv, dyv;
     CUDNN_CHECK(check(call, handle, dxDesc, wDesc, convDesc, dyDesc, algo, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
                       {alpha, beta, w, dy, dx}, &g, &dxv, &dyv));
+    CUDNN_CHECK(jclip_sim::check_filter_memory(call, "w", wDesc, w));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "dy", dyDesc, dy));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "dx", dxDesc, dx));
+    CUDNN_CHECK(jclip_sim::check_workspace_memory(call, workSpace, workSpaceSizeInBytes));
     return jclip_sim::guarded(call, [&] {
         std::vector<float> dyp = jclip_sim::gather(dyv, static_cast<const float *>(dy));
         std::vector<float> wp = packed_filter(g, static_cast<const float *>(w));
@@ -212,6 +221,10 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *a
     Tensor4d xv, dyv;
     CUDNN_CHECK(check(call, handle, xDesc, dwDesc, convDesc, dyDesc, algo, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
                       {alpha, beta, x, dy, dw}, &g, &xv, &dyv));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "x", xDesc, x));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "dy", dyDesc, dy));
+    CUDNN_CHECK(jclip_sim::check_filter_memory(call, "dw", dwDesc, dw));
+    CUDNN_CHECK(jclip_sim::check_workspace_memory(call, workSpace, workSpaceSizeInBytes));
     return jclip_sim::guarded(call, [&] {
         std::vector<float> xp = jclip_sim::gather(xv, static_cast<const float *>(x));
         std::vector<float> dyp = jclip_sim::gather(dyv, static_cast<const float *>(dy));
@@ -242,6 +255,8 @@ cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, const void *alp
     if (dbv.n != 1 || dbv.c != dyv.c || dbv.h != 1 || dbv.w != 1)
         return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: dbDesc is [%d, %d, %d, %d], not [1, %d, 1, 1]", call, dbv.n, dbv.c, dbv.h, dbv.w, dyv.c);
     CUDNN_CHECK(jclip_sim::check_pointers(call, {alpha, beta, dy, db}));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "dy", dyDesc, dy));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "db", dbDesc, db));
     const float *in = static_cast<const float *>(dy);
     float *out = static_cast<float *>(db);
     float a = jclip_sim::scaling_factor(alpha), b = jclip_sim::scaling_factor(beta);

@@ -5,8 +5,10 @@
 #include "descriptors.h"
 
 #include <new>
+#include <string>
 
 #include "errors.h"
+#include "jclip_sim_abi.h"
 
 using jclip_sim::cudnn_fail;
 
@@ -126,6 +128,26 @@ cudnnStatus_t set_convolution(const char *call, cudnnConvolutionDescriptor_t des
     return CUDNN_STATUS_SUCCESS;
 }
 
+// Bytes from a tensor's first element to one past its last.
+size_t tensor_bytes(cudnnTensorDescriptor_t desc) {
+    size_t last = 0;  // offset of the last element
+    for (int i = 0; i < desc->nb_dims; ++i) last += static_cast<size_t>(desc->dims[i] - 1) * desc->strides[i];
+    return (last + 1) * element_bytes(desc->type);
+}
+
+// "[2, 3, 11, 9]"
+std::string list(int count, const int *values) {
+    std::string text = "[";
+    for (int i = 0; i < count; ++i) text += (i > 0 ? ", " : "") + std::to_string(values[i]);
+    return text + "]";
+}
+
+cudnnStatus_t check_memory(const char *call, const std::string &what, const void *data, size_t bytes) {
+    char why[256];
+    if (jclip_sim_device_range(data, bytes, why, sizeof why)) return CUDNN_STATUS_SUCCESS;
+    return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: %s spans %zu bytes from %p: %s", call, what.c_str(), bytes, data, why);
+}
+
 // One output size along an axis, or -1 if the dilated filter does not fit the padded input.
 int output_size(int in, int pad, int filter, int dilation, int stride) {
     int span = in + 2 * pad - ((filter - 1) * dilation + 1);
@@ -186,6 +208,22 @@ cudnnStatus_t convolution_shapes(const char *call, cudnnHandle_t handle, cudnnTe
         return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: the output tensor is [%d, %d, %d, %d] but the convolution gives [%d, %d, %d, %d]",
                           call, y->n, y->c, y->h, y->w, g->n, g->k, g->h_out, g->w_out);
     return CUDNN_STATUS_SUCCESS;
+}
+
+cudnnStatus_t check_tensor_memory(const char *call, const char *what, cudnnTensorDescriptor_t desc, const void *data) {
+    return check_memory(call, std::string(what) + " (" + list(desc->nb_dims, desc->dims) + ", strides " +
+                                  list(desc->nb_dims, desc->strides) + ")", data, tensor_bytes(desc));
+}
+
+cudnnStatus_t check_filter_memory(const char *call, const char *what, cudnnFilterDescriptor_t desc, const void *data) {
+    size_t count = 1;
+    for (int i = 0; i < desc->nb_dims; ++i) count *= desc->dims[i];
+    return check_memory(call, std::string(what) + " (filter " + list(desc->nb_dims, desc->dims) +
+                                  (desc->format == CUDNN_TENSOR_NHWC ? ", NHWC)" : ", NCHW)"), data, count * element_bytes(desc->type));
+}
+
+cudnnStatus_t check_workspace_memory(const char *call, const void *workspace, size_t bytes) {
+    return check_memory(call, "workSpace", workspace, bytes);
 }
 
 }  // namespace jclip_sim
@@ -260,9 +298,7 @@ cudnnStatus_t cudnnGetTensorNdDescriptor(cudnnTensorDescriptor_t desc, int nbDim
 cudnnStatus_t cudnnGetTensorSizeInBytes(cudnnTensorDescriptor_t desc, size_t *size) {
     if (desc == nullptr || !desc->set || size == nullptr)
         return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "cudnnGetTensorSizeInBytes: tensorDesc or size is NULL, or the tensor is not set");
-    size_t last = 0;  // offset of the last element
-    for (int i = 0; i < desc->nb_dims; ++i) last += static_cast<size_t>(desc->dims[i] - 1) * desc->strides[i];
-    *size = (last + 1) * element_bytes(desc->type);
+    *size = tensor_bytes(desc);
     return CUDNN_STATUS_SUCCESS;
 }
 

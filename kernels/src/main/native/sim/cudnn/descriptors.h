@@ -41,4 +41,14 @@ cudnnStatus_t convolution_shapes(const char *call, cudnnHandle_t handle, cudnnTe
                                  cudnnFilterDescriptor_t w_desc, cudnnConvolutionDescriptor_t conv,
                                  cudnnTensorDescriptor_t y_desc, ConvGeometry *g, Tensor4d *x, Tensor4d *y);
 
+// cuDNN takes device pointers without sizes: an operand's extent follows from its descriptor (a
+// tensor's largest offset by its strides, plus one element; a filter's packed size). These refuse
+// with BAD_PARAM, naming the call, the operand and the range, an operand whose extent does not lie
+// inside one live allocation (jclip_sim_device_range), which a GPU would fault on or silently read
+// past. The descriptor must already have been checked; `what` names the operand ("x", "bnScale").
+cudnnStatus_t check_tensor_memory(const char *call, const char *what, cudnnTensorDescriptor_t desc, const void *data);
+cudnnStatus_t check_filter_memory(const char *call, const char *what, cudnnFilterDescriptor_t desc, const void *data);
+// A workspace of `bytes`; none (0 bytes) passes.
+cudnnStatus_t check_workspace_memory(const char *call, const void *workspace, size_t bytes);
+
 }  // namespace jclip_sim

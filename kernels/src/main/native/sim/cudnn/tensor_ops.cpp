@@ -31,6 +31,8 @@ cudnnStatus_t cudnnAddTensor(cudnnHandle_t handle, const void *alpha, cudnnTenso
             return cudnn_fail(CUDNN_STATUS_BAD_PARAM, "%s: A [%d, %d, %d, %d] cannot be broadcast to C [%d, %d, %d, %d]", call,
                               as[0], as[1], as[2], as[3], cs[0], cs[1], cs[2], cs[3]);
     CUDNN_CHECK(start(call, handle, {alpha, beta, A, C}));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "A", aDesc, A));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "C", cDesc, C));
     const float *ap = static_cast<const float *>(A);
     float *cp = static_cast<float *>(C);
     float al = jclip_sim::scaling_factor(alpha), be = jclip_sim::scaling_factor(beta);
@@ -46,6 +48,7 @@ cudnnStatus_t cudnnSetTensor(cudnnHandle_t handle, cudnnTensorDescriptor_t yDesc
     Tensor4d v;
     CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "yDesc", yDesc, &v));
     CUDNN_CHECK(start(call, handle, {y, valuePtr}));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "y", yDesc, y));
     float value = jclip_sim::scaling_factor(valuePtr);
     jclip_sim::for_each_element(v, [&](int n, int c, int h, int w) { static_cast<float *>(y)[v.at(n, c, h, w)] = value; });
     return CUDNN_STATUS_SUCCESS;
@@ -56,6 +59,7 @@ cudnnStatus_t cudnnScaleTensor(cudnnHandle_t handle, cudnnTensorDescriptor_t yDe
     Tensor4d v;
     CUDNN_CHECK(jclip_sim::float_tensor_4d(call, "yDesc", yDesc, &v));
     CUDNN_CHECK(start(call, handle, {y, alpha}));
+    CUDNN_CHECK(jclip_sim::check_tensor_memory(call, "y", yDesc, y));
     float scale = jclip_sim::scaling_factor(alpha);
     jclip_sim::for_each_element(v, [&](int n, int c, int h, int w) { static_cast<float *>(y)[v.at(n, c, h, w)] *= scale; });
     return CUDNN_STATUS_SUCCESS;

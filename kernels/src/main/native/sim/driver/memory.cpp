@@ -1,9 +1,11 @@
 // Device memory is host memory. Every allocation is tracked in an address-ordered map, so that
 // any device pointer resolves to its allocation and every copy or memset whose device range is not
 // entirely inside one live allocation fails as on the real driver (CUDA_ERROR_INVALID_VALUE), where
-// a plain memcpy would silently corrupt the heap.
+// a plain memcpy would silently corrupt the heap. Page-locked host allocations are tracked too, for
+// jclip_sim_device_range: the cuBLAS and cuDNN stand-ins may be handed them as operands.
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -13,6 +15,7 @@
 #include "context.h"
 #include "device.h"
 #include "errors.h"
+#include "jclip_sim_abi.h"
 
 namespace jclip::sim {
 
@@ -24,18 +27,24 @@ constexpr std::size_t kAlignment = 256;
 // and as double, so that an output a kernel forgot to write fails the test that reads it.
 constexpr std::uint32_t kFreshWord = 0x7FFF7FFFu;
 
+using AllocationMap = std::map<CUdeviceptr, std::size_t>;  // base -> bytes
+
+// The allocation of `map` holding `address`, or map.end().
+AllocationMap::iterator find_in(AllocationMap& map, CUdeviceptr address) {
+    auto after = map.upper_bound(address);
+    if (after == map.begin()) return map.end();
+    auto holder = std::prev(after);
+    return address < holder->first + holder->second ? holder : map.end();
+}
+
 struct Allocations {
     std::mutex mutex;
-    std::map<CUdeviceptr, std::size_t> sizes;  // base -> bytes
+    AllocationMap sizes;   // device memory
+    AllocationMap pinned;  // page-locked host memory
     std::size_t allocated = 0;
 
-    // The allocation holding `address`, or sizes.end().
-    std::map<CUdeviceptr, std::size_t>::iterator find(CUdeviceptr address) {
-        auto after = sizes.upper_bound(address);
-        if (after == sizes.begin()) return sizes.end();
-        auto holder = std::prev(after);
-        return address < holder->first + holder->second ? holder : sizes.end();
-    }
+    // The device allocation holding `address`, or sizes.end().
+    AllocationMap::iterator find(CUdeviceptr address) { return find_in(sizes, address); }
 };
 
 Allocations& allocations() {
@@ -179,13 +188,22 @@ CUresult cuMemHostAlloc(void** pointer, std::size_t bytes, unsigned) {
     if (pointer == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (CUresult status = check_context()) return status;
     *pointer = std::aligned_alloc(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
-    return *pointer == nullptr ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
+    if (*pointer == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    all.pinned[address(*pointer)] = bytes;
+    return CUDA_SUCCESS;
 }
 
 CUresult cuMemAllocHost_v2(void** pointer, std::size_t bytes) { return cuMemHostAlloc(pointer, bytes, 0); }
 
 CUresult cuMemFreeHost(void* pointer) {
     if (CUresult status = check_context()) return status;
+    {
+        Allocations& all = allocations();
+        std::lock_guard<std::mutex> lock(all.mutex);
+        all.pinned.erase(address(pointer));
+    }
     std::free(pointer);
     return CUDA_SUCCESS;
 }
@@ -270,6 +288,34 @@ CUresult cuPointerGetAttribute(void* data, int attribute, CUdeviceptr pointer) {
         default: return report(CUDA_ERROR_NOT_SUPPORTED, "cuPointerGetAttribute: attribute " + std::to_string(attribute));
     }
     return CUDA_SUCCESS;
+}
+
+int jclip_sim_device_range(const void* pointer, std::size_t bytes, char* why, std::size_t why_size) {
+    if (bytes == 0) return 1;
+    const CUdeviceptr start = address(pointer);
+    std::string reason;
+    {
+        Allocations& all = allocations();
+        std::lock_guard<std::mutex> lock(all.mutex);
+        auto holder = all.find(start);
+        const char* kind = "device";
+        if (holder == all.sizes.end()) {
+            holder = find_in(all.pinned, start);
+            kind = "page-locked host";
+            if (holder == all.pinned.end()) {
+                reason = "that address is in no live device or page-locked host allocation";
+            }
+        }
+        if (reason.empty()) {
+            const CUdeviceptr end = holder->first + holder->second;
+            if (bytes <= end - start) return 1;
+            reason = std::string("its ") + kind + " allocation (" + hex(holder->first) + ", " +
+                     std::to_string(holder->second) + " bytes) ends " + std::to_string(bytes - (end - start)) +
+                     " bytes earlier";
+        }
+    }
+    if (why != nullptr && why_size > 0) std::snprintf(why, why_size, "%s", reason.c_str());
+    return 0;
 }
 
 }  // extern "C"

@@ -1,6 +1,7 @@
-// The C interface between kernels compiled for the CPU (through cuda_sim.h) and the simulated
-// driver, libcuda.so.1, which runs them. Kernel libraries link against libcuda.so.1 and reach the
-// block scheduler only through these names; nothing else of the simulator is visible to them.
+// The C interface between the simulated driver, libcuda.so.1, and the libraries that link against
+// it: kernels compiled for the CPU (through cuda_sim.h), which reach the block scheduler only
+// through these names, and the cuBLAS and cuDNN stand-ins, which ask it where device memory is.
+// Nothing else of the simulator is visible to them.
 #pragma once
 
 #include <stddef.h>
@@ -56,6 +57,15 @@ void* jclip_sim_dynamic_shared(void);
 // cuLaunchKernel's kernelParams by the kernel's parameter types and calls it.
 typedef void (*jclip_sim_thunk)(void** kernel_params);
 void jclip_sim_register_kernel(const char* name, jclip_sim_thunk thunk, int param_count, const size_t* param_sizes);
+
+// Whether [ptr, ptr + bytes) lies inside one live allocation the kernels of a real GPU could reach:
+// device memory (cuMemAlloc) or page-locked host memory (cuMemAllocHost, cuMemHostAlloc), which is
+// mapped into the device's address space under unified addressing. Returns 1 if so (always for
+// bytes 0); else 0, with why (truncated to why_size bytes, NUL-terminated) saying how the range
+// misses, phrased to follow "<operand> spans <bytes> bytes from <ptr>: ". The cuBLAS and cuDNN
+// stand-ins check every operand with it before computing, where a real GPU would fault or read
+// another allocation's data. Safe to call while other threads allocate and free.
+int jclip_sim_device_range(const void* ptr, size_t bytes, char* why, size_t why_size);
 
 #ifdef __cplusplus
 }

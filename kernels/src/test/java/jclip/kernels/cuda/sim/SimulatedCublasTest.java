@@ -12,23 +12,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteOrder;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
 import jclip.kernels.cpu.CpuKernels;
 import jclip.kernels.cuda.SimulatedGpu;
 import jcuda.CudaException;
 import jcuda.Pointer;
+import jcuda.Sizeof;
 import jcuda.cudaDataType;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasPointerMode;
+import jcuda.jcublas.cublasStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The simulated GPU's cuBLAS stand-in, called through JCublas2's unchanged Java API and JNI library
@@ -231,7 +236,137 @@ class SimulatedCublasTest extends SimulatedGpuTest {
         assertTrue(e.getMessage().contains("CUBLAS_STATUS_NOT_SUPPORTED"), e.getMessage());
     }
 
+    // ---- operands that run past their allocations -----------------------------------------------
+    // A matrix stored column-major, rows x cols with leading dimension ld, reaches (cols - 1)·ld +
+    // rows elements: the last column need not be padded, so that is what each test allocates; one
+    // element less must be refused before anything is computed.
+
+    @Test
+    void aThatFitsExactlyIsMultipliedAndOneElementShortIsRefusedForEveryTranspose() {
+        int m = 37, n = 29, k = 53;
+        for (int opA : new int[] {CUBLAS_OP_N, CUBLAS_OP_T, CUBLAS_OP_C}) {
+            boolean ta = opA != CUBLAS_OP_N;
+            int lda = (ta ? k : m) + 3, fits = extent(ta ? k : m, ta ? m : k, lda);
+            float[] a = randoms(fits), b = randoms(k * n);
+            CUdeviceptr db = upload(b), dc = upload(new float[m * n]);
+            JCublas2.cublasSgemm(handle, opA, CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {1f}), upload(a), lda, db, k,
+                    Pointer.to(new float[] {0f}), dc, m);
+            float[] want = reference(ta, false, m, n, k, 1f, java.util.Arrays.copyOf(a, lda * (ta ? m : k)), lda, 0, b, k, 0,
+                    0f, new float[m * n], m, 0, 1);
+            assertClose(want, downloadFloats(dc, m * n), 1e-5, "op(A) " + opA);
+            CUdeviceptr shortA = upload(randoms(fits - 1));
+            String why = refusal(() -> JCublas2.cublasSgemm(handle, opA, CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {1f}),
+                    shortA, lda, db, k, Pointer.to(new float[] {0f}), dc, m));
+            assertTrue(why.contains("cublasSgemm: A (" + (ta ? "k x m = 53 x 37" : "m x k = 37 x 53") + ", lda " + lda
+                    + ") spans " + 4 * fits + " bytes from "), why);
+            assertTrue(why.endsWith("ends 4 bytes earlier"), why);
+        }
+    }
+
+    @Test
+    void aTransposedBf16BOneElementShortIsRefused() {
+        int m = 8, n = 6, k = 5, ldb = n + 1;
+        String why = refusal(() -> JCublas2.cublasGemmEx_new(handle, CUBLAS_OP_N, CUBLAS_OP_T, m, n, k,
+                Pointer.to(new float[] {1f}), upload(new short[m * k]), cudaDataType.CUDA_R_16BF, m,
+                upload(new short[extent(n, k, ldb) - 1]), cudaDataType.CUDA_R_16BF, ldb, Pointer.to(new float[] {0f}),
+                upload(new float[m * n]), cudaDataType.CUDA_R_32F, m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        assertTrue(why.contains("cublasGemmEx: B (n x k = 6 x 5, ldb 7) spans 68 bytes"), why);
+        assertTrue(why.endsWith("ends 2 bytes earlier"), why);
+    }
+
+    @Test
+    void aCOneElementShortIsRefusedEvenWhenBetaIsZero() {
+        int m = 12, n = 9, k = 4, ldc = m + 4;
+        String why = refusal(() -> JCublas2.cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {1f}),
+                upload(new float[m * k]), m, upload(new float[k * n]), k, Pointer.to(new float[] {0f}),
+                upload(new float[extent(m, n, ldc) - 1]), ldc));
+        assertTrue(why.contains("cublasSgemm: C (m x n = 12 x 9, ldc 16) spans"), why);
+    }
+
+    @Test
+    void aStridedBatchWhoseLastMatrixOverrunsIsRefused() {
+        int m = 7, n = 5, k = 6, batch = 3, strideA = m * k + 2;
+        int fits = (batch - 1) * strideA + m * k;
+        CUdeviceptr b = upload(new float[k * n * batch]), c = upload(new float[m * n * batch]);
+        JCublas2.cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {1f}),
+                upload(new float[fits]), m, strideA, b, k, k * n, Pointer.to(new float[] {0f}), c, m, m * n, batch);
+        String why = refusal(() -> JCublas2.cublasSgemmStridedBatched(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k,
+                Pointer.to(new float[] {1f}), upload(new float[fits - 1]), m, strideA, b, k, k * n,
+                Pointer.to(new float[] {0f}), c, m, m * n, batch));
+        assertTrue(why.contains("cublasSgemmStridedBatched: A (3 matrices of m x k = 7 x 6, lda 7, strideA 44) spans "
+                + 4 * fits + " bytes"), why);
+    }
+
+    @Test
+    void aPointerArrayMemberOrThePointerArrayItselfRunningShortIsRefused() {
+        int m = 4, n = 3, k = 5, batch = 3;
+        CUdeviceptr[] a = new CUdeviceptr[batch], b = new CUdeviceptr[batch], c = new CUdeviceptr[batch];
+        for (int i = 0; i < batch; i++) {
+            a[i] = upload(new float[m * k]);
+            b[i] = upload(new float[k * n - (i == batch - 1 ? 1 : 0)]);
+            c[i] = upload(new float[m * n]);
+        }
+        Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
+        String why = refusal(() -> JCublas2.cublasSgemmBatched(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, one,
+                pointerArray(a), m, pointerArray(b), k, zero, pointerArray(c), m, batch));
+        assertTrue(why.contains("cublasSgemmBatched: Barray[2] (k x n = 5 x 3, ldb 5) spans 60 bytes"), why);
+        CUdeviceptr twoPointers = upload(Pointer.to(c), 2L * Sizeof.POINTER);
+        why = refusal(() -> JCublas2.cublasSgemmBatched(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, one,
+                pointerArray(a), m, pointerArray(a), k, zero, twoPointers, m, batch));
+        assertTrue(why.contains("cublasSgemmBatched: Carray (3 pointers) spans 24 bytes"), why);
+    }
+
+    @Test
+    void aDevicePointerModeScalarOutsideItsAllocationIsRefused() {
+        int m = 3, n = 3, k = 3;
+        CUdeviceptr beta = upload(new float[] {0f}).withByteOffset(2);
+        JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_DEVICE);
+        try {
+            String why = refusal(() -> JCublas2.cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, upload(new float[] {1f}),
+                    upload(new float[m * k]), m, upload(new float[k * n]), k, beta, upload(new float[m * n]), m));
+            assertTrue(why.contains("cublasSgemm: beta spans 4 bytes"), why);
+            assertTrue(why.endsWith("ends 2 bytes earlier"), why);
+        } finally {
+            JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST);
+        }
+    }
+
+    @Test
+    void aMatrixInPageLockedHostMemoryIsReachableAndCheckedLikeDeviceMemory() {
+        int m = 6, n = 5, k = 4;
+        float[] a = randoms(m * k), b = randoms(k * n);
+        Pointer c = new Pointer();
+        JCudaDriver.cuMemAllocHost(c, (long) m * n * Sizeof.FLOAT);
+        try {
+            JCublas2.cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {1f}), upload(a), m,
+                    upload(b), k, Pointer.to(new float[] {0f}), c, m);
+            float[] got = new float[m * n];
+            c.getByteBuffer(0, (long) m * n * Sizeof.FLOAT).order(ByteOrder.nativeOrder()).asFloatBuffer().get(got);
+            assertClose(reference(false, false, m, n, k, 1f, a, m, 0, b, k, 0, 0f, new float[m * n], m, 0, 1), got, 1e-5, "");
+            String why = refusal(() -> JCublas2.cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, Pointer.to(new float[] {1f}),
+                    upload(a), m, upload(b), k, Pointer.to(new float[] {0f}), c, m + 1));
+            assertTrue(why.contains("its page-locked host allocation"), why);
+        } finally {
+            JCudaDriver.cuMemFreeHost(c);
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
+
+    /** Elements from the first of a column-major rows x cols matrix with leading dimension ld to one past its last. */
+    private static int extent(int rows, int cols, int ld) {
+        return (cols - 1) * ld + rows;
+    }
+
+    /**
+     * Runs a call that must fail with CUBLAS_STATUS_INVALID_VALUE and returns the stand-in's reason, the
+     * text jclip's CudaException shows (cublasGetStatusString, answered for this thread's last refusal).
+     */
+    private static String refusal(Executable call) {
+        CudaException e = assertThrows(CudaException.class, call);
+        assertTrue(e.getMessage().contains("CUBLAS_STATUS_INVALID_VALUE"), e.getMessage());
+        return JCublas2.cublasGetStatusString(cublasStatus.CUBLAS_STATUS_INVALID_VALUE);
+    }
 
     /** The reference for cuBLAS's column-major product, batch members at the given strides. */
     private static float[] reference(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int lda,

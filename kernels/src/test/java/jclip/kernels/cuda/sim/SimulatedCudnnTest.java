@@ -34,6 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The simulated GPU's cuDNN stand-in, called through JCudnn's unchanged Java API (11.7.0) and JNI
@@ -205,6 +206,68 @@ class SimulatedCudnnTest extends SimulatedGpuTest {
         assertTrue(e.getMessage().contains("3000"), e.getMessage());
     }
 
+    // ---- operands that run past their allocations -----------------------------------------------
+    // An operand reaches its descriptor's largest offset plus one element (a filter its packed size);
+    // the tests above allocate exactly that, and one element less must be refused before computing.
+
+    @Test
+    void aConvolutionOperandOneElementShortIsRefused() {
+        Conv2dShape s = SHAPES[0];
+        int xLength = s.n() * s.cIn() * s.h() * s.w(), wLength = s.cOut() * s.cIn() * s.kH() * s.kW();
+        int yLength = s.n() * s.cOut() * s.hOut() * s.wOut();
+        cudnnTensorDescriptor xDesc = tensor(s.n(), s.cIn(), s.h(), s.w()), yDesc = tensor(s.n(), s.cOut(), s.hOut(), s.wOut());
+        cudnnFilterDescriptor wDesc = filter(s, CUDNN_TENSOR_NCHW);
+        cudnnConvolutionDescriptor conv = convolution(s, CUDNN_CROSS_CORRELATION);
+        int[][] lengths = {{xLength - 1, wLength, yLength}, {xLength, wLength - 1, yLength}, {xLength, wLength, yLength - 1}};
+        String[] named = {"x ([2, 3, 11, 9], strides [297, 99, 9, 1]) spans 2376 bytes",
+            "w (filter [5, 3, 3, 3], NCHW) spans 540 bytes", "y ([2, 5, 6, 5], strides [150, 30, 5, 1]) spans 1200 bytes"};
+        for (int i = 0; i < lengths.length; i++) {
+            CUdeviceptr x = upload(new float[lengths[i][0]]), w = upload(new float[lengths[i][1]]), y = upload(new float[lengths[i][2]]);
+            String why = refusal(() -> JCudnn.cudnnConvolutionForward(handle, scalar(1f), xDesc, x, wDesc, w, conv, 0, null, 0,
+                    scalar(0f), yDesc, y));
+            assertTrue(why.contains("cudnnConvolutionForward: " + named[i] + " from "), why);
+            assertTrue(why.endsWith("ends 4 bytes earlier"), why);
+        }
+    }
+
+    @Test
+    void aWorkspaceLargerThanItsAllocationIsRefused() {
+        Conv2dShape s = SHAPES[1];
+        CUdeviceptr workspace = alloc(1000);
+        String why = refusal(() -> JCudnn.cudnnConvolutionBackwardData(handle, scalar(1f), filter(s, CUDNN_TENSOR_NCHW),
+                upload(new float[s.cOut() * s.cIn() * s.kH() * s.kW()]), tensor(s.n(), s.cOut(), s.hOut(), s.wOut()),
+                upload(new float[s.n() * s.cOut() * s.hOut() * s.wOut()]), convolution(s, CUDNN_CROSS_CORRELATION), 0,
+                workspace, 1024, scalar(0f), tensor(s.n(), s.cIn(), s.h(), s.w()), upload(new float[s.n() * s.cIn() * s.h() * s.w()])));
+        assertTrue(why.contains("cudnnConvolutionBackwardData: workSpace spans 1024 bytes from "), why);
+        assertTrue(why.endsWith("ends 24 bytes earlier"), why);
+    }
+
+    @Test
+    void aStridedTensorNeedsOnlyItsLargestOffsetPlusOne() {
+        int n = 3, c = 2, h = 2, w = 3, nStride = 20, fits = (n - 1) * nStride + c * h * w;
+        cudnnTensorDescriptor desc = tensor(1, 1, 1, 1);
+        JCudnn.cudnnSetTensor4dDescriptorEx(desc, CUDNN_DATA_FLOAT, n, c, h, w, nStride, h * w, w, 1);
+        CUdeviceptr y = upload(new float[fits]);
+        JCudnn.cudnnSetTensor(handle, desc, y, scalar(2f));
+        float[] got = downloadFloats(y, fits);
+        assertEquals(2f, got[fits - 1]);
+        assertEquals(0f, got[nStride - 1], "the gap between images is left alone");
+        CUdeviceptr shortY = upload(new float[fits - 1]);
+        String why = refusal(() -> JCudnn.cudnnSetTensor(handle, desc, shortY, scalar(2f)));
+        assertTrue(why.contains("cudnnSetTensor: y ([3, 2, 2, 3], strides [20, 6, 3, 1]) spans 208 bytes"), why);
+    }
+
+    @Test
+    void aBatchNormScaleOneElementShortIsRefused() {
+        float[] x = randoms(N * C * HW);
+        String why = refusal(() -> JCudnn.cudnnBatchNormalizationForwardTraining(handle, CUDNN_BATCHNORM_SPATIAL, scalar(1f),
+                scalar(0f), tensor(N, C, H, W), upload(x), tensor(N, C, H, W), upload(new float[x.length]), bnTensor(),
+                upload(new float[C - 1]), upload(new float[C]), MOMENTUM, upload(new float[C]), upload(new float[C]), EPS,
+                upload(new float[C]), upload(new float[C])));
+        assertTrue(why.contains("cudnnBatchNormalizationForwardTraining: bnScale ([1, 4, 1, 1], strides [4, 1, 1, 1]) spans 16 bytes"), why);
+        assertTrue(why.endsWith("ends 4 bytes earlier"), why);
+    }
+
     // ---- batch norm ----------------------------------------------------------------------------
 
     private static final int N = 3, C = 4, H = 5, W = 7, HW = H * W;
@@ -353,6 +416,16 @@ class SimulatedCudnnTest extends SimulatedGpuTest {
         descriptors.add(() -> JCudnn.cudnnDestroyConvolutionDescriptor(d));
         JCudnn.cudnnSetConvolution2dDescriptor(d, s.padH(), s.padW(), s.strideH(), s.strideW(), 1, 1, mode, CUDNN_DATA_FLOAT);
         return d;
+    }
+
+    /**
+     * Runs a call that must fail with CUDNN_STATUS_BAD_PARAM (2000) and returns the stand-in's reason, the
+     * text jclip's CudaException shows (cudnnGetErrorString, answered for this thread's last refusal).
+     */
+    private static String refusal(Executable call) {
+        CudaException e = assertThrows(CudaException.class, call);
+        assertTrue(e.getMessage().contains("2000"), e.getMessage());
+        return JCudnn.cudnnGetErrorString(2000);
     }
 
     private static Pointer scalar(float value) {
