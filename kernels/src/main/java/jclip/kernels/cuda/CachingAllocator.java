@@ -13,20 +13,37 @@ import jcuda.driver.JCudaDriver;
  * of 512 bytes below 1 MiB and of 2 MiB above. When cuMemAlloc runs out of memory the cache is
  * emptied and the request tried once more.
  *
- * <p>Statistics: {@link MemoryStats#allocated()} counts the size classes of live blocks (what tensors
- * hold), {@link #reserved()} everything taken from the driver, cached blocks included.
+ * <p>On the simulated GPU the allocator is strict instead of economical: every block has exactly the
+ * size asked for, so the simulator's range checks (copies, cuBLAS and cuDNN operands) apply at a
+ * buffer's own end rather than its size class's, and a reused block is filled with NaN again, as a
+ * fresh allocation is, so a kernel that forgets to write an output fails its test either way.
+ *
+ * <p>Statistics: {@link MemoryStats#allocated()} counts the sizes of live blocks (what tensors hold),
+ * {@link #reserved()} everything taken from the driver, cached blocks included.
  */
 final class CachingAllocator {
     private static final long SMALL = 512, LARGE = 2L << 20, SMALL_LIMIT = 1L << 20;
+    /** All ones: NaN in every float32, bf16 and half lane, whatever a buffer's dtype. */
+    private static final byte NAN_BYTE = (byte) 0xFF;
 
     private final Map<Long, ArrayDeque<DevicePointer>> cache = new HashMap<>();
     private final MemoryStats stats = new MemoryStats();
+    private final boolean strict;
     private long reserved;
     private long cached;
+
+    CachingAllocator(boolean strict) {
+        this.strict = strict;
+    }
 
     static long sizeClass(long bytes) {
         long unit = bytes <= SMALL_LIMIT ? SMALL : LARGE;
         return Math.max(unit, (bytes + unit - 1) / unit * unit);
+    }
+
+    /** The size of the block a request of {@code bytes} gets. */
+    long blockSize(long bytes) {
+        return strict ? Math.max(1, bytes) : sizeClass(bytes);
     }
 
     MemoryStats stats() {
@@ -42,13 +59,14 @@ final class CachingAllocator {
         return cached;
     }
 
-    /** A block of at least {@code bytes}; its size class is {@link #sizeClass}. */
+    /** A block of at least {@code bytes}, of {@link #blockSize}. */
     synchronized DevicePointer allocate(long bytes) {
-        long size = sizeClass(bytes);
+        long size = blockSize(bytes);
         ArrayDeque<DevicePointer> free = cache.get(size);
         DevicePointer block = free == null ? null : free.pollLast();
         if (block != null) {
             cached -= size;
+            if (strict) CudaException.checkDriver(JCudaDriver.cuMemsetD8(block, NAN_BYTE, size), "cuMemsetD8(NaN)");
         } else {
             block = new DevicePointer();
             int status = JCudaDriver.cuMemAlloc(block, size);
@@ -67,7 +85,7 @@ final class CachingAllocator {
     }
 
     synchronized void free(DevicePointer block, long bytes) {
-        long size = sizeClass(bytes);
+        long size = blockSize(bytes);
         stats.onRelease(size);
         cache.computeIfAbsent(size, s -> new ArrayDeque<>()).addLast(block);
         cached += size;

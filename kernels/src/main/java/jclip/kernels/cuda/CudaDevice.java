@@ -19,7 +19,7 @@ public final class CudaDevice {
     private final int ordinal;
     private final CUcontext context = new CUcontext();
     private final String name;
-    private final CachingAllocator allocator = new CachingAllocator();
+    private final CachingAllocator allocator = new CachingAllocator(CudaMode.isSimulated());
     private final Map<String, PtxModule> modules = new HashMap<>();
     private final ThreadLocal<Boolean> currentOnThread = ThreadLocal.withInitial(() -> false);
     private final CudaStream stream;

@@ -66,7 +66,7 @@ class CudaDeviceTest {
         MemoryStats stats = kernels.memory();
         long allocatedBefore = stats.allocated();
         try (Buffer warm = kernels.allocate(DType.F32, 12345)) {
-            assertEquals(allocatedBefore + CachingAllocator.sizeClass(12345 * 4L), stats.allocated());
+            assertEquals(allocatedBefore + device.allocator().blockSize(12345 * 4L), stats.allocated());
         }
         assertEquals(allocatedBefore, stats.allocated());
         long reserved = device.reservedBytes();
@@ -77,6 +77,21 @@ class CudaDeviceTest {
         }
         device.emptyCache();
         assertTrue(device.reservedBytes() < reserved, "emptyCache returns cached blocks to the driver");
+    }
+
+    /** The simulator's allocator is strict: a block handed out again holds NaN, as a fresh one does. */
+    @Test
+    void onTheSimulatedGpuAReusedBlockIsNaNAgain() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(device.isSimulated(), "the real GPU's allocator keeps old contents");
+        float[] values = {1, 2, 3, 4, 5};
+        try (Buffer first = kernels.allocate(DType.F32, 5)) {
+            kernels.write(first, 0, values, 0, 5);
+        }
+        try (Buffer again = kernels.allocate(DType.F32, 5)) {
+            float[] back = new float[5];
+            kernels.read(again, 0, back, 0, 5);
+            for (float v : back) assertTrue(Float.isNaN(v), "reused memory reads " + java.util.Arrays.toString(back));
+        }
     }
 
     @Test
