@@ -10,6 +10,7 @@ final class ConvOps {
 
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH, int padW) {
         PointwiseOps.requireF32(x, "conv2d");
+        PointwiseOps.requireSameDevice("conv2d", x, weight, bias);
         if (x.ndim() != 4 || weight.ndim() != 4 || weight.size(1) != x.size(1))
             throw new IllegalArgumentException("conv2d: input " + Shape.str(x.shapeRef()) + " [N, C, H, W] and weight "
                     + Shape.str(weight.shapeRef()) + " [Cout, C, kH, kW] do not match");

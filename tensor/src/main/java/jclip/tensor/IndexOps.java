@@ -14,6 +14,7 @@ final class IndexOps {
     static Tensor indexSelect(Tensor x, int dim, Tensor index) {
         PointwiseOps.requireF32(x, "indexSelect");
         requireIndex(index, "indexSelect");
+        PointwiseOps.requireSameDevice("indexSelect", x, index);
         if (index.ndim() != 1) throw new IllegalArgumentException("indexSelect needs a 1-d index, got " + Shape.str(index.shapeRef()));
         int d = Shape.dim(dim, x.ndim());
         int[] shape = x.shape();
@@ -36,6 +37,7 @@ final class IndexOps {
     static Tensor gather(Tensor x, int dim, Tensor index) {
         PointwiseOps.requireF32(x, "gather");
         requireIndex(index, "gather");
+        PointwiseOps.requireSameDevice("gather", x, index);
         int d = Shape.dim(dim, x.ndim());
         if (index.ndim() != x.ndim())
             throw new IllegalArgumentException("gather: index " + Shape.str(index.shapeRef()) + " must have as many dimensions as " + Shape.str(x.shapeRef()));

@@ -53,6 +53,7 @@ final class MatmulOps {
      * {@link Autocast}, or given so); the result is F32 either way.
      */
     private static DType inputType(Tensor a, Tensor b, String op) {
+        PointwiseOps.requireSameDevice(op, a, b);
         DType t = a.dtype();
         if (t != b.dtype() || (t != DType.F32 && t != DType.BF16))
             throw new IllegalArgumentException(op + " of " + t + " " + Shape.str(a.shapeRef()) + " and " + b.dtype() + " "
@@ -127,6 +128,7 @@ final class MatmulOps {
 
     private static Tensor affine(Tensor x, Tensor weight, Tensor bias) {
         DType inputs = inputType(x, weight, "linear");
+        PointwiseOps.requireSameDevice("linear", x, bias);
         if (weight.ndim() != 2 || weight.size(1) != x.size(-1))
             throw new IllegalArgumentException("linear: input " + Shape.str(x.shapeRef()) + " and weight " + Shape.str(weight.shapeRef())
                     + " (expected [out, " + x.size(-1) + "])");

@@ -8,6 +8,7 @@ final class NormOps {
 
     static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
         PointwiseOps.requireF32(x, "layerNorm");
+        PointwiseOps.requireSameDevice("layerNorm", x, gamma, beta);
         int cols = x.size(-1);
         if (gamma.numel() != cols || beta.numel() != cols)
             throw new IllegalArgumentException("layerNorm over " + cols + " features: gamma " + Shape.str(gamma.shapeRef())
@@ -35,6 +36,7 @@ final class NormOps {
     static Tensor batchNorm2d(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
             boolean training, float momentum, float eps) {
         PointwiseOps.requireF32(x, "batchNorm2d");
+        PointwiseOps.requireSameDevice("batchNorm2d", x, gamma, beta, runningMean, runningVar);
         if (x.ndim() != 4) throw new IllegalArgumentException("batchNorm2d needs [N, C, H, W], got " + Shape.str(x.shapeRef()));
         int n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
         for (Tensor t : new Tensor[] {gamma, beta, runningMean, runningVar})

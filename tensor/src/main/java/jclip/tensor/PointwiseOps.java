@@ -13,6 +13,18 @@ final class PointwiseOps {
             throw new IllegalArgumentException(op + " computes in F32; got " + t.dtype() + " " + Shape.str(t.shapeRef()) + " (convert with to(DType.F32))");
     }
 
+    /** All of {@code tensors} (nulls skipped) on one device, or an error naming the devices and shapes. */
+    static void requireSameDevice(String op, Tensor... tensors) {
+        Tensor first = null;
+        for (Tensor t : tensors) {
+            if (t == null) continue;
+            if (first == null) first = t;
+            else if (t.device() != first.device())
+                throw new IllegalArgumentException(op + ": tensors on " + first.device() + " " + Shape.str(first.shapeRef()) + " and "
+                        + t.device() + " " + Shape.str(t.shapeRef()) + " (move one with to(Device))");
+        }
+    }
+
     static Tensor unary(Tensor x, UnaryOp op, float p) {
         requireF32(x, op.name().toLowerCase());
         Tensor xd = ViewOps.dense(x);
@@ -29,6 +41,7 @@ final class PointwiseOps {
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         requireF32(a, op.name().toLowerCase());
         requireF32(b, op.name().toLowerCase());
+        requireSameDevice(op.name().toLowerCase(), a, b);
         int[] shape = Shape.broadcast(a.shapeRef(), b.shapeRef());
         Tensor out = Tensor.empty(a.device(), DType.F32, shape);
         binaryInto(op, a, b, out);
@@ -87,6 +100,7 @@ final class PointwiseOps {
         requireF32(cond, "where (condition)");
         requireF32(a, "where");
         requireF32(b, "where");
+        requireSameDevice("where", cond, a, b);
         int[] shape = Shape.broadcast(Shape.broadcast(cond.shapeRef(), a.shapeRef()), b.shapeRef());
         Tensor out = Tensor.empty(a.device(), DType.F32, shape);
         a.kernels().where(shape, cond.buffer(), cond.offset, Shape.broadcastStrides(cond.shapeRef(), cond.strides, shape),

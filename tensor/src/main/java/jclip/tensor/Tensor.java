@@ -528,6 +528,7 @@ public final class Tensor implements AutoCloseable {
     /** this += alpha · other (other broadcast to this shape). */
     public Tensor addInPlace(Tensor other, float alpha) {
         checkInPlace();
+        PointwiseOps.requireSameDevice("addInPlace", this, other);
         try (Autograd.NoGrad g = Autograd.noGrad(); MemoryScope s = MemoryScope.open()) {
             Tensor scaled = alpha == 1f ? other : other.mul(alpha);
             PointwiseOps.binaryInto(jclip.kernels.BinaryOp.ADD, this, scaled, this);

@@ -67,6 +67,17 @@ class CudaTensorTest {
     }
 
     @Test
+    void mixingDevicesIsRefusedNamingBoth() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor host = Tensor.ones(3, 4), device = Tensor.ones(4).to(cuda);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> host.add(device));
+            assertEquals("add: tensors on cpu [3, 4] and cuda:0 [4] (move one with to(Device))", e.getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> host.matmul(Tensor.ones(4, 2).to(cuda)));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> device.reshape(1, 4).linear(Tensor.ones(2, 4), null));
+        }
+    }
+
+    @Test
     void elementwiseWithBroadcasting() {
         check("add", 1e-6, t -> t[0].add(t[1]), new int[] {3, 1, 37}, new int[] {5, 37});
         check("mul", 1e-6, t -> t[0].mul(t[1]), new int[] {7, 33}, new int[] {33});
