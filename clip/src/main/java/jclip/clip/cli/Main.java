@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 @Command(name = "jclip", mixinStandardHelpOptions = true, version = "jclip 0.1.0",
         description = "CLIP (contrastive language-image pre-training) in Java: train, evaluate and embed.",
         subcommands = {
-                DemoCommand.class, TrainCommand.class, ZeroShotCommand.class, LinearProbeCommand.class, RetrievalCommand.class, EmbedCommand.class, TokenizeCommand.class, InfoCommand.class})
+                DemoCommand.class, TrainCommand.class, ZeroShotCommand.class, LinearProbeCommand.class, RetrievalCommand.class, EmbedCommand.class, TokenizeCommand.class, InfoCommand.class, DevicesCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
     boolean verbose;

@@ -101,6 +101,16 @@ class CommandLineTest {
         assertEquals(1.0, norm, 1e-4);
     }
 
+    /** In the tests the CUDA device is the simulated GPU (the pom's jclip.cuda=sim), which says so. */
+    @Test
+    void devicesListsTheCpuAndTheCudaDevice() {
+        Result r = jclip("devices");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("cpu "), r.out());
+        assertTrue(r.out().contains("cuda:0  jclip simulated GPU"), r.out());
+        assertTrue(r.out().contains("compute capability 9.0 (simulated: JCLIP_CUDA=sim)"), r.out());
+    }
+
     @Test
     void errorsAreOneLineAndNonZero() {
         Result missing = jclip("info", dir.resolve("nope.safetensors").toString());

@@ -5,6 +5,7 @@ import java.util.Map;
 import jclip.kernels.Buffer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -19,6 +20,8 @@ public final class CudaDevice {
     private final int ordinal;
     private final CUcontext context = new CUcontext();
     private final String name;
+    private final long totalMemory;
+    private final int[] computeCapability = new int[2];
     private final CachingAllocator allocator = new CachingAllocator(CudaMode.isSimulated());
     private final Map<String, PtxModule> modules = new HashMap<>();
     private final ThreadLocal<Boolean> currentOnThread = ThreadLocal.withInitial(() -> false);
@@ -39,6 +42,16 @@ public final class CudaDevice {
         int end = 0;
         while (end < text.length && text[end] != 0) end++;
         this.name = new String(text, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+        long[] bytes = new long[1];
+        CudaException.checkDriver(JCudaDriver.cuDeviceTotalMem(bytes, device), "cuDeviceTotalMem");
+        this.totalMemory = bytes[0];
+        int[] value = new int[1];
+        CudaException.checkDriver(JCudaDriver.cuDeviceGetAttribute(value, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
+                "cuDeviceGetAttribute(compute capability)");
+        computeCapability[0] = value[0];
+        CudaException.checkDriver(JCudaDriver.cuDeviceGetAttribute(value, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
+                "cuDeviceGetAttribute(compute capability)");
+        computeCapability[1] = value[0];
         this.stream = CudaStream.legacy(this);
         this.errors = new DeviceErrors(this);
     }
@@ -60,8 +73,24 @@ public final class CudaDevice {
         return device;
     }
 
+    /** How many CUDA devices this process can use (initialising the driver, or failing as {@link #get} does). */
+    public static synchronized int count() {
+        CudaDriver.initialise();
+        return CudaDriver.deviceCount();
+    }
+
     public int ordinal() {
         return ordinal;
+    }
+
+    /** The device's memory in bytes, as the driver reports it. */
+    public long totalMemory() {
+        return totalMemory;
+    }
+
+    /** "9.0" for an H100. */
+    public String computeCapability() {
+        return computeCapability[0] + "." + computeCapability[1];
     }
 
     /** The driver's name for the device. */
