@@ -35,15 +35,11 @@ final class Cudnn {
 
     /** y = conv(x, w) (+ bias per output channel). */
     synchronized void convolutionForward(CudaBuffer x, CudaBuffer w, CudaBuffer bias, CudaBuffer y, Conv2dShape s) {
-        try (Convolution c = new Convolution(s)) {
-            long[] size = new long[1];
-            CudaException.checkCudnn(JCudnn.cudnnGetConvolutionForwardWorkspaceSize(handle, c.x, c.w, c.conv, c.y,
-                    FWD_IMPLICIT_PRECOMP_GEMM, size), "cudnnGetConvolutionForwardWorkspaceSize");
-            try (CudaBuffer workspace = workspace(size[0])) {
-                CudaException.checkCudnn(JCudnn.cudnnConvolutionForward(handle, onePointer, c.x, x.at(0), c.w, w.at(0), c.conv,
-                        FWD_IMPLICIT_PRECOMP_GEMM, workspace.at(0), size[0], zeroPointer, c.y, y.at(0)),
-                        "cudnnConvolutionForward(" + s + ")");
-            }
+        try (Convolution c = new Convolution(s); Workspace ws = new Workspace("cudnnGetConvolutionForwardWorkspaceSize",
+                size -> JCudnn.cudnnGetConvolutionForwardWorkspaceSize(handle, c.x, c.w, c.conv, c.y, FWD_IMPLICIT_PRECOMP_GEMM, size))) {
+            CudaException.checkCudnn(JCudnn.cudnnConvolutionForward(handle, onePointer, c.x, x.at(0), c.w, w.at(0), c.conv,
+                    FWD_IMPLICIT_PRECOMP_GEMM, ws.buffer.at(0), ws.bytes, zeroPointer, c.y, y.at(0)),
+                    "cudnnConvolutionForward(" + s + ")");
             if (bias != null) {
                 CudaException.checkCudnn(JCudnn.cudnnAddTensor(handle, onePointer, c.bias, bias.at(0), onePointer, c.y, y.at(0)),
                         "cudnnAddTensor(convolution bias)");
@@ -53,29 +49,21 @@ final class Cudnn {
 
     /** gx = the gradient of conv(x, w) with respect to x (written). */
     synchronized void convolutionBackwardData(CudaBuffer gy, CudaBuffer w, CudaBuffer gx, Conv2dShape s) {
-        try (Convolution c = new Convolution(s)) {
-            long[] size = new long[1];
-            CudaException.checkCudnn(JCudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(handle, c.w, c.y, c.conv, c.x,
-                    BWD_DATA_ALGO_1, size), "cudnnGetConvolutionBackwardDataWorkspaceSize");
-            try (CudaBuffer workspace = workspace(size[0])) {
-                CudaException.checkCudnn(JCudnn.cudnnConvolutionBackwardData(handle, onePointer, c.w, w.at(0), c.y, gy.at(0), c.conv,
-                        BWD_DATA_ALGO_1, workspace.at(0), size[0], zeroPointer, c.x, gx.at(0)),
-                        "cudnnConvolutionBackwardData(" + s + ")");
-            }
+        try (Convolution c = new Convolution(s); Workspace ws = new Workspace("cudnnGetConvolutionBackwardDataWorkspaceSize",
+                size -> JCudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(handle, c.w, c.y, c.conv, c.x, BWD_DATA_ALGO_1, size))) {
+            CudaException.checkCudnn(JCudnn.cudnnConvolutionBackwardData(handle, onePointer, c.w, w.at(0), c.y, gy.at(0), c.conv,
+                    BWD_DATA_ALGO_1, ws.buffer.at(0), ws.bytes, zeroPointer, c.x, gx.at(0)),
+                    "cudnnConvolutionBackwardData(" + s + ")");
         }
     }
 
     /** gw (and gBias when given) += the gradients with respect to the weight and bias. */
     synchronized void convolutionBackwardFilter(CudaBuffer x, CudaBuffer gy, CudaBuffer gw, CudaBuffer gBias, Conv2dShape s) {
-        try (Convolution c = new Convolution(s)) {
-            long[] size = new long[1];
-            CudaException.checkCudnn(JCudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, c.x, c.y, c.conv, c.w,
-                    BWD_FILTER_ALGO_1, size), "cudnnGetConvolutionBackwardFilterWorkspaceSize");
-            try (CudaBuffer workspace = workspace(size[0])) {
-                CudaException.checkCudnn(JCudnn.cudnnConvolutionBackwardFilter(handle, onePointer, c.x, x.at(0), c.y, gy.at(0), c.conv,
-                        BWD_FILTER_ALGO_1, workspace.at(0), size[0], onePointer, c.w, gw.at(0)),
-                        "cudnnConvolutionBackwardFilter(" + s + ")");
-            }
+        try (Convolution c = new Convolution(s); Workspace ws = new Workspace("cudnnGetConvolutionBackwardFilterWorkspaceSize",
+                size -> JCudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, c.x, c.y, c.conv, c.w, BWD_FILTER_ALGO_1, size))) {
+            CudaException.checkCudnn(JCudnn.cudnnConvolutionBackwardFilter(handle, onePointer, c.x, x.at(0), c.y, gy.at(0), c.conv,
+                    BWD_FILTER_ALGO_1, ws.buffer.at(0), ws.bytes, onePointer, c.w, gw.at(0)),
+                    "cudnnConvolutionBackwardFilter(" + s + ")");
             if (gBias != null) {
                 CudaException.checkCudnn(JCudnn.cudnnConvolutionBackwardBias(handle, onePointer, c.y, gy.at(0), onePointer, c.bias, gBias.at(0)),
                         "cudnnConvolutionBackwardBias(" + s + ")");
@@ -118,8 +106,22 @@ final class Cudnn {
         }
     }
 
-    private CudaBuffer workspace(long bytes) {
-        return new CudaBuffer(device, DType.U8, (int) Math.max(bytes, 1));
+    /** The scratch memory one convolution call asks for (its size query's answer), from the caching allocator. */
+    private final class Workspace implements AutoCloseable {
+        final long bytes;
+        final CudaBuffer buffer;
+
+        Workspace(String query, java.util.function.ToIntFunction<long[]> askSize) {
+            long[] size = new long[1];
+            CudaException.checkCudnn(askSize.applyAsInt(size), query);
+            bytes = size[0];
+            buffer = new CudaBuffer(device, DType.U8, (int) Math.max(bytes, 1));
+        }
+
+        @Override
+        public void close() {
+            buffer.close();
+        }
     }
 
     private static Descriptor tensor(int n, int c, int h, int w) {
