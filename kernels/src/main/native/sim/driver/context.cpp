@@ -1,15 +1,26 @@
 #include "context.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <vector>
 
 #include "device.h"
+#include "errors.h"
+#include "memory.h"
+#include "module.h"
+#include "../runtime/watchdog.h"
 
 struct CUctx_st {
     CUdevice device;
     unsigned flags;
+    // CUDA_SUCCESS while usable; written once by a failed launch, read by every call.
+    std::atomic<int> sticky{CUDA_SUCCESS};
+    std::string sticky_message;  // written before `sticky`
+    std::atomic<unsigned> timeout_ms{jclip::sim::default_launch_timeout_ms()};
+
+    CUctx_st(CUdevice device, unsigned flags) : device(device), flags(flags) {}
 };
 
 namespace jclip::sim {
@@ -41,8 +52,43 @@ CUcontext current_context() { return current(); }
 
 CUresult check_context() {
     if (CUresult status = check_initialized()) return status;
-    return current() == nullptr ? CUDA_ERROR_INVALID_CONTEXT : CUDA_SUCCESS;
+    CUcontext context = current();
+    if (context == nullptr) return CUDA_ERROR_INVALID_CONTEXT;
+    const auto sticky = static_cast<CUresult>(context->sticky.load(std::memory_order_acquire));
+    if (sticky == CUDA_SUCCESS) return CUDA_SUCCESS;
+    return report(sticky, "the context is unusable since a launch failed (" + context->sticky_message +
+                              "); destroy it (cuCtxDestroy, or cuDevicePrimaryCtxReset for the primary context) "
+                              "and create another");
 }
+
+CUresult fail_context(CUresult code, const std::string& message) {
+    CUcontext context = current();
+    if (context != nullptr && context->sticky.load(std::memory_order_acquire) == CUDA_SUCCESS) {
+        std::lock_guard<std::mutex> lock(contexts().mutex);
+        context->sticky_message = message;
+        context->sticky.store(code, std::memory_order_release);
+    }
+    return report(code, message);
+}
+
+unsigned launch_timeout_ms() {
+    CUcontext context = current();
+    return context == nullptr ? default_launch_timeout_ms() : context->timeout_ms.load(std::memory_order_relaxed);
+}
+
+namespace {
+
+// A context ends or starts over: what it held goes, and it is usable again. Not under the
+// contexts' mutex (memory and modules have their own).
+void clear(CUcontext context) {
+    free_context_memory(context);
+    unload_context_modules(context);
+    context->sticky_message.clear();
+    context->sticky.store(CUDA_SUCCESS, std::memory_order_release);
+    context->timeout_ms.store(default_launch_timeout_ms(), std::memory_order_relaxed);
+}
+
+}  // namespace
 
 }  // namespace jclip::sim
 
@@ -63,9 +109,12 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext* context, CUdevice device) {
 CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) {
     if (CUresult status = check_device(device)) return status;
     Contexts& all = contexts();
-    std::lock_guard<std::mutex> lock(all.mutex);
-    if (all.primary_retains == 0) return CUDA_ERROR_INVALID_CONTEXT;
-    --all.primary_retains;
+    {
+        std::lock_guard<std::mutex> lock(all.mutex);
+        if (all.primary_retains == 0) return CUDA_ERROR_INVALID_CONTEXT;
+        if (--all.primary_retains > 0) return CUDA_SUCCESS;
+    }
+    clear(&all.primary);  // the last release destroys the primary context
     return CUDA_SUCCESS;
 }
 
@@ -90,9 +139,12 @@ CUresult cuDevicePrimaryCtxGetState(CUdevice device, unsigned* flags, int* activ
 CUresult cuDevicePrimaryCtxReset_v2(CUdevice device) {
     if (CUresult status = check_device(device)) return status;
     Contexts& all = contexts();
-    std::lock_guard<std::mutex> lock(all.mutex);
-    all.primary_retains = 0;
-    all.primary.flags = 0;
+    {
+        std::lock_guard<std::mutex> lock(all.mutex);
+        all.primary_retains = 0;
+        all.primary.flags = 0;
+    }
+    clear(&all.primary);
     return CUDA_SUCCESS;
 }
 
@@ -101,7 +153,7 @@ CUresult cuCtxCreate_v2(CUcontext* context, unsigned flags, CUdevice device) {
     if (CUresult status = check_device(device)) return status;
     Contexts& all = contexts();
     std::lock_guard<std::mutex> lock(all.mutex);
-    *context = new CUctx_st{device, flags};
+    *context = new CUctx_st(device, flags);
     all.created.insert(*context);
     stack.push_back(*context);
     return CUDA_SUCCESS;
@@ -110,9 +162,12 @@ CUresult cuCtxCreate_v2(CUcontext* context, unsigned flags, CUdevice device) {
 CUresult cuCtxDestroy_v2(CUcontext context) {
     if (CUresult status = check_initialized()) return status;
     Contexts& all = contexts();
-    std::lock_guard<std::mutex> lock(all.mutex);
-    if (all.created.erase(context) == 0) return CUDA_ERROR_INVALID_CONTEXT;
-    stack.erase(std::remove(stack.begin(), stack.end(), context), stack.end());
+    {
+        std::lock_guard<std::mutex> lock(all.mutex);
+        if (all.created.erase(context) == 0) return CUDA_ERROR_INVALID_CONTEXT;
+        stack.erase(std::remove(stack.begin(), stack.end(), context), stack.end());
+    }
+    clear(context);
     delete context;
     return CUDA_SUCCESS;
 }
@@ -151,7 +206,8 @@ CUresult cuCtxPushCurrent_v2(CUcontext context) {
 }
 
 CUresult cuCtxPopCurrent_v2(CUcontext* context) {
-    if (CUresult status = check_context()) return status;
+    if (CUresult status = check_initialized()) return status;
+    if (stack.empty()) return CUDA_ERROR_INVALID_CONTEXT;
     if (context != nullptr) *context = stack.back();
     stack.pop_back();
     return CUDA_SUCCESS;
@@ -166,6 +222,22 @@ CUresult cuCtxGetDevice(CUdevice* device) {
 
 // Every call of the simulated device completes before it returns.
 CUresult cuCtxSynchronize(void) { return check_context(); }
+
+// The simulator's own limit (context.h): the watchdog's time for a launch in this context.
+CUresult cuCtxSetLimit(int limit, std::size_t value) {
+    if (CUresult status = check_context()) return status;
+    if (limit != JCLIP_SIM_LIMIT_LAUNCH_TIMEOUT_MS) return report(CUDA_ERROR_NOT_SUPPORTED, "cuCtxSetLimit: limit " + std::to_string(limit));
+    current()->timeout_ms.store(static_cast<unsigned>(std::min<std::size_t>(value, 4000000000u)), std::memory_order_relaxed);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuCtxGetLimit(std::size_t* value, int limit) {
+    if (value == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (CUresult status = check_context()) return status;
+    if (limit != JCLIP_SIM_LIMIT_LAUNCH_TIMEOUT_MS) return report(CUDA_ERROR_NOT_SUPPORTED, "cuCtxGetLimit: limit " + std::to_string(limit));
+    *value = current()->timeout_ms.load(std::memory_order_relaxed);
+    return CUDA_SUCCESS;
+}
 
 // An H100's range: 0 is the lowest priority, -5 the highest.
 CUresult cuCtxGetStreamPriorityRange(int* least, int* greatest) {

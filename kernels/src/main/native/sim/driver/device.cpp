@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "../runtime/faults.h"
+
 namespace jclip::sim {
 
 namespace {
@@ -85,6 +87,7 @@ extern "C" {
 
 CUresult cuInit(unsigned flags) {
     if (flags != 0) return CUDA_ERROR_INVALID_VALUE;
+    install_fault_handlers();
     initialized = true;
     return CUDA_SUCCESS;
 }

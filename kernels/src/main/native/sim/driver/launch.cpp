@@ -1,11 +1,15 @@
 // cuLaunchKernel: the real driver's checks of the launch configuration, then the grid runs on the
-// block scheduler (sim/runtime) before the call returns: every stream is synchronous here.
+// block scheduler (sim/runtime) before the call returns: every stream is synchronous here. A launch
+// that fails (a fault, a deadlock, the watchdog) leaves its context unusable, as on a GPU.
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "context.h"
 #include "device.h"
 #include "errors.h"
 #include "../runtime/grid.h"
+#include "memory.h"
 #include "module.h"
 
 using namespace jclip::sim;
@@ -45,6 +49,30 @@ CUresult check_configuration(const CUfunc_st& function, unsigned gx, unsigned gy
     return CUDA_SUCCESS;
 }
 
+CUresult status_of(LaunchFailure::Kind kind) {
+    switch (kind) {
+        case LaunchFailure::Kind::kIllegalAddress: return CUDA_ERROR_ILLEGAL_ADDRESS;
+        case LaunchFailure::Kind::kMisalignedAddress: return CUDA_ERROR_MISALIGNED_ADDRESS;
+        case LaunchFailure::Kind::kIllegalInstruction: return CUDA_ERROR_ILLEGAL_INSTRUCTION;
+        case LaunchFailure::Kind::kTimeout: return CUDA_ERROR_LAUNCH_TIMEOUT;
+        default: return CUDA_ERROR_LAUNCH_FAILED;
+    }
+}
+
+// The writes that stayed within an allocation's padding, which no fault shows (guarded_memory.h):
+// looked for around every allocation a pointer argument points into.
+std::string padding_damage_of(const CUfunc_st& function, void** params) {
+    const std::vector<std::size_t>& sizes = function.entry->param_sizes;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        if (sizes[i] != sizeof(std::uintptr_t)) continue;
+        std::uintptr_t value;
+        std::memcpy(&value, params[i], sizeof value);
+        std::string damage = padding_damage_at(value);
+        if (!damage.empty()) return "parameter " + std::to_string(i) + " points into an allocation: " + damage;
+    }
+    return {};
+}
+
 }  // namespace
 
 extern "C" CUresult cuLaunchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
@@ -60,8 +88,18 @@ extern "C" CUresult cuLaunchKernel(CUfunction function, unsigned gx, unsigned gy
                                                     std::to_string(function->entry->param_sizes.size()) + " parameters");
     }
     if (CUresult status = check_configuration(*function, gx, gy, gz, bx, by, bz, shared_bytes)) return status;
-    KernelLaunch launch{function->entry->name.c_str(), function->kernel->thunk, params, {gx, gy, gz}, {bx, by, bz}, shared_bytes};
-    std::string error;
-    if (!run_grid(launch, error)) return report(CUDA_ERROR_LAUNCH_FAILED, error);
+    KernelLaunch launch{function->entry->name.c_str(), function->kernel->thunk, params, {gx, gy, gz},
+                        {bx, by, bz}, shared_bytes, launch_timeout_ms()};
+    LaunchFailure failure;
+    if (!run_grid(launch, failure)) {
+        if (failure.describe_address) failure.message += ", " + describe_device_address(failure.address);
+        return fail_context(status_of(failure.kind), failure.message);
+    }
+    const std::string damage = padding_damage_of(*function, params);
+    if (!damage.empty()) {
+        return fail_context(CUDA_ERROR_ILLEGAL_ADDRESS, "kernel " + function->entry->name +
+                                                            " wrote outside an allocation, where no fault showed "
+                                                            "which thread: " + damage);
+    }
     return CUDA_SUCCESS;
 }

@@ -2,12 +2,15 @@
 // any device pointer resolves to its allocation and every copy or memset whose device range is not
 // entirely inside one live allocation fails as on the real driver (CUDA_ERROR_INVALID_VALUE), where
 // a plain memcpy would silently corrupt the heap. Page-locked host allocations are tracked too, for
-// jclip_sim_device_range: the cuBLAS and cuDNN stand-ins may be handed them as operands.
+// jclip_sim_device_range: the cuBLAS and cuDNN stand-ins may be handed them as operands. Both are
+// placed between inaccessible pages (guarded_memory.h), which is what catches a kernel's own stray
+// loads and stores; device memory belongs to the context that allocated it and goes with it.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -15,17 +18,22 @@
 #include "context.h"
 #include "device.h"
 #include "errors.h"
+#include "guarded_memory.h"
 #include "jclip_sim_abi.h"
+#include "memory.h"
 
 namespace jclip::sim {
 
 namespace {
 
-// cudaMalloc's alignment.
-constexpr std::size_t kAlignment = 256;
-// Fresh allocations hold this 32-bit word everywhere: a NaN as float, as two bf16 or half values,
-// and as double, so that an output a kernel forgot to write fails the test that reads it.
-constexpr std::uint32_t kFreshWord = 0x7FFF7FFFu;
+// The freed allocations remembered for reports ("inside allocation ..., which was freed"), and
+// kept mapped if they have a mapping of their own (the arena never reuses an address anyway).
+constexpr std::size_t kQuarantine = 4096;
+
+struct Block {
+    Placement placement;
+    CUcontext context;  // null for page-locked host memory, which belongs to no context here
+};
 
 using AllocationMap = std::map<CUdeviceptr, std::size_t>;  // base -> bytes
 
@@ -41,6 +49,8 @@ struct Allocations {
     std::mutex mutex;
     AllocationMap sizes;   // device memory
     AllocationMap pinned;  // page-locked host memory
+    std::map<CUdeviceptr, Block> blocks;  // both, by base
+    std::deque<Placement> freed;          // oldest first
     std::size_t allocated = 0;
 
     // The device allocation holding `address`, or sizes.end().
@@ -74,6 +84,29 @@ CUresult check_range(const char* call, const char* what, CUdeviceptr address, st
                           std::to_string(holder->second) + " bytes)");
     }
     return CUDA_SUCCESS;
+}
+
+std::string describe_block(const Placement& p) {
+    return "allocation " + hex(p.base) + " (" + std::to_string(p.bytes) + " bytes)";
+}
+
+// Takes the allocation at `base` out of the maps and into the quarantine. Returns what the canary
+// says about writes around it (empty if nothing). Under the mutex.
+std::string release(Allocations& all, CUdeviceptr base) {
+    auto block = all.blocks.find(base);
+    const Placement placement = block->second.placement;
+    if (all.sizes.erase(base) > 0) all.allocated -= placement.rounded;
+    all.pinned.erase(base);
+    all.blocks.erase(block);
+    std::string damage = padding_damage(placement);
+    if (!damage.empty()) damage = "a kernel wrote " + damage + " of " + describe_block(placement);
+    retire(placement);
+    all.freed.push_back(placement);
+    if (all.freed.size() > kQuarantine) {
+        unmap(all.freed.front());
+        all.freed.pop_front();
+    }
+    return damage;
 }
 
 bool is_device(CUdeviceptr address) {
@@ -112,6 +145,58 @@ CUdeviceptr address(const void* pointer) { return reinterpret_cast<CUdeviceptr>(
 
 }  // namespace
 
+std::string describe_device_address(std::uintptr_t address) {
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    for (auto freed = all.freed.rbegin(); freed != all.freed.rend(); ++freed) {
+        if (address >= freed->base && address < freed->base + freed->rounded) {
+            return "inside " + describe_block(*freed) + ", which was freed";
+        }
+    }
+    const Block* below = nullptr;
+    const Block* above = nullptr;
+    auto after = all.blocks.upper_bound(address);
+    if (after != all.blocks.end()) above = &after->second;
+    if (after != all.blocks.begin()) below = &std::prev(after)->second;
+    if (below == nullptr && above == nullptr) return "there is no live allocation";
+    // The allocation below, unless the address is nearer the start of the one above.
+    const Block* block = below != nullptr ? below : above;
+    if (below != nullptr && above != nullptr && address >= below->placement.base + below->placement.bytes &&
+        above->placement.base - address < address - (below->placement.base + below->placement.bytes)) {
+        block = above;
+    }
+    const Placement* nearest = &block->placement;
+    const std::string what = std::string(block->context == nullptr ? "page-locked host " : "") + describe_block(*nearest);
+    if (address < nearest->base) return std::to_string(nearest->base - address) + " bytes before the start of " + what;
+    if (address >= nearest->base + nearest->bytes) {
+        return std::to_string(address - (nearest->base + nearest->bytes)) + " bytes past the end of " + what +
+               " (0 is the byte just after it)";
+    }
+    return "inside " + what;
+}
+
+std::string padding_damage_at(std::uintptr_t pointer) {
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    auto after = all.blocks.upper_bound(pointer);
+    if (after == all.blocks.begin()) return {};
+    const Placement& p = std::prev(after)->second.placement;
+    if (pointer >= p.base + p.rounded) return {};
+    std::string damage = padding_damage(p);
+    return damage.empty() ? damage : "it wrote " + damage + " of " + describe_block(p);
+}
+
+void free_context_memory(CUcontext context) {
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    for (auto block = all.blocks.begin(); block != all.blocks.end();) {
+        const CUdeviceptr base = block->first;
+        const bool ours = block->second.context == context;
+        ++block;
+        if (ours) release(all, base);
+    }
+}
+
 }  // namespace jclip::sim
 
 using namespace jclip::sim;
@@ -131,15 +216,15 @@ CUresult cuMemAlloc_v2(CUdeviceptr* pointer, std::size_t bytes) {
                                                         std::to_string(kDeviceMemoryBytes) + " bytes in use");
         }
     }
-    void* memory = std::aligned_alloc(kAlignment, rounded);
-    if (memory == nullptr) {
+    const Placement placement = place(bytes);
+    if (placement.pages == nullptr) {
         return report(CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc of " + std::to_string(bytes) + " bytes: host memory exhausted");
     }
-    std::fill_n(static_cast<std::uint32_t*>(memory), rounded / sizeof(std::uint32_t), kFreshWord);
     std::lock_guard<std::mutex> lock(all.mutex);
-    all.sizes[address(memory)] = bytes;
+    all.sizes[placement.base] = bytes;
+    all.blocks[placement.base] = Block{placement, current_context()};
     all.allocated += rounded;
-    *pointer = address(memory);
+    *pointer = placement.base;
     return CUDA_SUCCESS;
 }
 
@@ -147,14 +232,16 @@ CUresult cuMemFree_v2(CUdeviceptr pointer) {
     if (CUresult status = check_context()) return status;
     if (pointer == 0) return CUDA_SUCCESS;
     Allocations& all = allocations();
-    std::lock_guard<std::mutex> lock(all.mutex);
-    auto found = all.sizes.find(pointer);
-    if (found == all.sizes.end()) {
-        return report(CUDA_ERROR_INVALID_VALUE, "cuMemFree: " + hex(pointer) + " is not the start of a live allocation");
+    std::string damage;
+    {
+        std::lock_guard<std::mutex> lock(all.mutex);
+        auto found = all.sizes.find(pointer);
+        if (found == all.sizes.end()) {
+            return report(CUDA_ERROR_INVALID_VALUE, "cuMemFree: " + hex(pointer) + " is not the start of a live allocation");
+        }
+        damage = release(all, pointer);
     }
-    all.allocated -= (found->second + kAlignment - 1) / kAlignment * kAlignment;
-    all.sizes.erase(found);
-    std::free(reinterpret_cast<void*>(pointer));
+    if (!damage.empty()) return fail_context(CUDA_ERROR_ILLEGAL_ADDRESS, "cuMemFree: " + damage);
     return CUDA_SUCCESS;
 }
 
@@ -187,11 +274,13 @@ CUresult cuMemGetAddressRange_v2(CUdeviceptr* base, std::size_t* size, CUdevicep
 CUresult cuMemHostAlloc(void** pointer, std::size_t bytes, unsigned) {
     if (pointer == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (CUresult status = check_context()) return status;
-    *pointer = std::aligned_alloc(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
-    if (*pointer == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
+    const Placement placement = place(bytes);
+    if (placement.pages == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
+    *pointer = reinterpret_cast<void*>(placement.base);
     Allocations& all = allocations();
     std::lock_guard<std::mutex> lock(all.mutex);
-    all.pinned[address(*pointer)] = bytes;
+    all.pinned[placement.base] = bytes;
+    all.blocks[placement.base] = Block{placement, nullptr};
     return CUDA_SUCCESS;
 }
 
@@ -199,12 +288,13 @@ CUresult cuMemAllocHost_v2(void** pointer, std::size_t bytes) { return cuMemHost
 
 CUresult cuMemFreeHost(void* pointer) {
     if (CUresult status = check_context()) return status;
-    {
-        Allocations& all = allocations();
-        std::lock_guard<std::mutex> lock(all.mutex);
-        all.pinned.erase(address(pointer));
+    Allocations& all = allocations();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    if (all.pinned.count(address(pointer)) == 0) {
+        return report(CUDA_ERROR_INVALID_VALUE, "cuMemFreeHost: " + hex(address(pointer)) +
+                                                    " is not the start of a live page-locked allocation");
     }
-    std::free(pointer);
+    release(all, address(pointer));
     return CUDA_SUCCESS;
 }
 

@@ -5,6 +5,7 @@
 
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "context.h"
 #include "device.h"
@@ -31,7 +32,24 @@ std::string sizes_text(const std::vector<std::size_t>& sizes) {
     return text + ")";
 }
 
+// Under the mutex.
+void unload(Modules& all, CUmodule module) {
+    all.loaded.erase(module);
+    for (auto& [name, function] : module->functions) all.functions.erase(function.get());
+    delete module;
+}
+
 }  // namespace
+
+void unload_context_modules(CUcontext context) {
+    Modules& all = modules();
+    std::lock_guard<std::mutex> lock(all.mutex);
+    std::vector<CUmodule> theirs;
+    for (CUmodule module : all.loaded) {
+        if (module->context == context) theirs.push_back(module);
+    }
+    for (CUmodule module : theirs) unload(all, module);
+}
 
 bool is_live_function(CUfunction function) {
     Modules& all = modules();
@@ -49,6 +67,7 @@ CUresult cuModuleLoadData(CUmodule* module, const void* image) {
     if (module == nullptr || image == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (CUresult status = check_context()) return status;
     auto loaded = std::make_unique<CUmod_st>();
+    loaded->context = current_context();
     std::string error;
     if (!parse_ptx(static_cast<const char*>(image), loaded->ptx, error)) {
         return report(CUDA_ERROR_INVALID_IMAGE, "cuModuleLoadData: " + error);
@@ -69,9 +88,8 @@ CUresult cuModuleUnload(CUmodule module) {
     if (CUresult status = check_context()) return status;
     Modules& all = modules();
     std::lock_guard<std::mutex> lock(all.mutex);
-    if (all.loaded.erase(module) == 0) return CUDA_ERROR_INVALID_HANDLE;
-    for (auto& [name, function] : module->functions) all.functions.erase(function.get());
-    delete module;
+    if (all.loaded.count(module) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    unload(all, module);
     return CUDA_SUCCESS;
 }
 

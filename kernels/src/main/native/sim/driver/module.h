@@ -18,6 +18,7 @@ struct CUfunc_st {
 };
 
 struct CUmod_st {
+    CUcontext context;  // the one it was loaded in, which unloads it when it ends
     jclip::sim::PtxModule ptx;
     std::map<std::string, std::unique_ptr<CUfunc_st>> functions;  // handed out so far, by name
 };
@@ -26,5 +27,8 @@ namespace jclip::sim {
 
 // Whether `function` belongs to a loaded module (it is dangling once its module is unloaded).
 bool is_live_function(CUfunction function);
+
+// The context ends or is reset: its modules are unloaded and their functions become invalid.
+void unload_context_modules(CUcontext context);
 
 }  // namespace jclip::sim

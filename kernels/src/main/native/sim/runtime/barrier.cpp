@@ -6,6 +6,7 @@ namespace jclip::sim {
 
 int BlockRunner::syncthreads(int op, int predicate) {
     Thread& thread = *current_;
+    check_watchdog(thread);
     ++barrier_arrived_;
     barrier_true_ += predicate != 0;
     if (barrier_arrived_ == live_) {

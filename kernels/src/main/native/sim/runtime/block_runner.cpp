@@ -6,11 +6,10 @@
 namespace jclip::sim {
 
 namespace {
-thread_local BlockRunner* running_runner = nullptr;
+// Initial-exec: the signal handlers read it on any thread, where a lazily allocated TLS block
+// (the general-dynamic model of a dlopen-ed library) could call malloc inside the handler.
+__thread BlockRunner* running_runner __attribute__((tls_model("initial-exec"))) = nullptr;
 
-// Fresh dynamic shared memory holds NaN bit patterns (as float, bf16, half and double), so a kernel
-// that reads shared memory it never wrote shows it in its results.
-constexpr unsigned char kPoison[4] = {0xFF, 0x7F, 0xFF, 0x7F};
 }  // namespace
 
 BlockRunner::BlockRunner()
@@ -20,7 +19,8 @@ BlockRunner::BlockRunner()
 
 BlockRunner* BlockRunner::running() { return running_runner; }
 
-bool BlockRunner::run(const KernelLaunch& launch, jclip_sim_uint3 block_idx, std::string& error) {
+bool BlockRunner::run(const KernelLaunch& launch, jclip_sim_uint3 block_idx, const std::atomic<bool>& timed_out,
+                      LaunchFailure& failure) {
     const jclip_sim_uint3 dim = launch.block;
     launch_ = &launch;
     count_ = dim.x * dim.y * dim.z;
@@ -30,36 +30,48 @@ bool BlockRunner::run(const KernelLaunch& launch, jclip_sim_uint3 block_idx, std
     ready_head_ = ready_count_ = 0;
     barrier_arrived_ = barrier_true_ = 0;
     error_.clear();
+    failure_ = LaunchFailure::Kind::kNone;
+    fault_ = Fault{};
+    timed_out_ = &timed_out;
     for (unsigned w = 0; w * kWarpSize < count_; ++w) {
         unsigned lanes = count_ - w * kWarpSize;
         warps_[w].existing = lanes >= kWarpSize ? 0xFFFFFFFFu : (1u << lanes) - 1u;
         warps_[w].exited = 0;
         warps_[w].groups.clear();
     }
-    if (shared_.size() < launch.dynamic_shared_bytes) {
-        std::size_t old = shared_.size();
-        shared_.resize(launch.dynamic_shared_bytes);
-        for (std::size_t i = old; i < shared_.size(); ++i) shared_[i] = kPoison[i % 4];
-    }
-    if (shared_.empty()) shared_.resize(16);  // a valid address even without dynamic shared memory
+    shared_.prepare(launch.dynamic_shared_bytes);
     jclip_sim_block = {block_idx, launch.block, launch.grid};
     thread_idx_slot_ = &jclip_sim_thread_idx;  // a TLS address is fixed per OS thread: look it up once
     running_runner = this;
 
-    // Returns when no fiber can run: the block finished, failed, or deadlocked.
+    // Returns when no fiber can run: the block finished, failed, deadlocked or was stopped.
     Fiber::switch_to(scheduler_, next_fiber());
 
     running_runner = nullptr;
-    if (error_.empty() && live_ == 0) return true;
-    if (error_.empty()) error_ = deadlock_report();
+    if (failure_ == LaunchFailure::Kind::kNone && live_ == 0) return true;
+    failure = LaunchFailure{};
+    if (fault_.thread != nullptr) {
+        describe_fault(failure);
+    } else if (failure_ == LaunchFailure::Kind::kNone) {
+        failure.kind = LaunchFailure::Kind::kUndefined;
+        failure.message = "deadlock: no thread can run while " + std::to_string(live_) + " are waiting" + threads_report();
+    } else {
+        failure.kind = failure_;
+        failure.message = error_;
+    }
     for (unsigned i = 0; i < next_unstarted_; ++i) {
         if (threads_[i].exited) continue;
-        threads_[i].carrier->abandon();
+        if (&threads_[i] == fault_.thread) {
+            threads_[i].carrier->forget();
+        } else {
+            threads_[i].carrier->abandon();
+        }
         free_carriers_.push_back(threads_[i].carrier);
     }
-    error = "kernel " + std::string(launch.name) + ", block (" + std::to_string(block_idx.x) + "," +
-            std::to_string(block_idx.y) + "," + std::to_string(block_idx.z) + ") of a block of " +
-            std::to_string(dim.x) + "x" + std::to_string(dim.y) + "x" + std::to_string(dim.z) + " threads: " + error_;
+    failure.message = "kernel " + std::string(launch.name) + ", block (" + std::to_string(block_idx.x) + "," +
+                      std::to_string(block_idx.y) + "," + std::to_string(block_idx.z) + ") of a block of " +
+                      std::to_string(dim.x) + "x" + std::to_string(dim.y) + "x" + std::to_string(dim.z) +
+                      " threads: " + failure.message;
     return false;
 }
 
@@ -158,6 +170,7 @@ void BlockRunner::finish(Thread& thread) {
 // fiber, this one included, so this never returns.
 void BlockRunner::fail(Thread& thread, const std::string& message) {
     error_ = message;
+    if (failure_ == LaunchFailure::Kind::kNone) failure_ = LaunchFailure::Kind::kUndefined;
     current_ = nullptr;
     *thread_idx_slot_ = nullptr;
     Fiber::switch_to(*thread.carrier, scheduler_);

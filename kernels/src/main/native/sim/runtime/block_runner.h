@@ -7,15 +7,22 @@
 //
 // When nothing can run while threads still wait, the block is deadlocked; a collective whose mask
 // names lanes that do not exist or have exited is undefined on a GPU. Both end the block with a
-// message that names what each waiting thread waits on.
+// message that names what each waiting thread waits on. So do a fault in a GPU thread (faults.h)
+// and the watchdog's verdict that the launch ran too long.
 #pragma once
 
+#include <signal.h>
+#include <ucontext.h>
+
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "fiber.h"
 #include "jclip_sim_abi.h"
+#include "launch_failure.h"
+#include "shared_memory.h"
 #include "stack_pool.h"
 
 namespace jclip::sim {
@@ -27,6 +34,7 @@ struct KernelLaunch {
     jclip_sim_uint3 grid;
     jclip_sim_uint3 block;
     std::size_t dynamic_shared_bytes;
+    unsigned timeout_ms;  // the watchdog's limit for the whole launch; 0: none
 };
 
 // For messages: the CUDA name of a JCLIP_SIM_* collective, and a lane mask as 0x%08x.
@@ -42,8 +50,16 @@ public:
     BlockRunner(const BlockRunner&) = delete;
     BlockRunner& operator=(const BlockRunner&) = delete;
 
-    // Runs block `block_idx` of `launch` to its end. False, with `error` set, if it failed.
-    bool run(const KernelLaunch& launch, jclip_sim_uint3 block_idx, std::string& error);
+    // Runs block `block_idx` of `launch` to its end. False, with `failure` set, if it failed.
+    // `timed_out` is the launch's watchdog flag: once set, the block stops at the next barrier or
+    // collective, or wherever the watchdog's signal finds a GPU thread in kernel code.
+    bool run(const KernelLaunch& launch, jclip_sim_uint3 block_idx, const std::atomic<bool>& timed_out,
+             LaunchFailure& failure);
+
+    // From the signal handlers (faults.h), on this runner's OS thread. Each stops the running GPU
+    // thread and never returns if one runs (and, for the watchdog, runs kernel code); else returns.
+    void on_fault(int signal, const siginfo_t* info, const ucontext_t* machine);
+    void on_watchdog(const ucontext_t* machine);
 
     // The runner whose block this OS thread is running now (null outside a block).
     static BlockRunner* running();
@@ -52,7 +68,8 @@ public:
     int syncthreads(int op, int predicate);
     unsigned long long warp_collective(int op, unsigned mask, unsigned long long value, int arg, int width);
     unsigned active_mask() const;
-    void* dynamic_shared() { return shared_.data(); }
+    void* dynamic_shared() { return shared_.base(); }
+    const SharedMemory& shared_memory() const { return shared_; }
 
 private:
     enum class Wait : std::uint8_t { kNone, kBarrier, kWarp };
@@ -95,6 +112,9 @@ private:
     void suspend(Thread& thread);
     void finish(Thread& thread);
     [[noreturn]] void fail(Thread& thread, const std::string& message);
+    [[noreturn]] void stop_from_signal(LaunchFailure::Kind kind);
+    void check_watchdog(Thread& thread);
+    void describe_fault(LaunchFailure& failure) const;
 
     void release_barrier();
     void complete(unsigned warp_index, const WarpGroup& group);
@@ -102,7 +122,7 @@ private:
     std::string check_collective(const Thread& thread, const Warp& warp, int op, unsigned mask, int width) const;
 
     std::string where(const Thread& thread) const;
-    std::string deadlock_report() const;
+    std::string threads_report() const;
 
     StackPool pool_;
     std::vector<Thread> threads_;
@@ -110,7 +130,7 @@ private:
     std::vector<Thread*> ready_;  // ring buffer: each thread is in it at most once
     std::vector<Fiber> carriers_;
     std::vector<Fiber*> free_carriers_;
-    std::vector<unsigned char> shared_;
+    SharedMemory shared_;
     Fiber scheduler_;  // the OS thread's own context: resumed when no fiber can run
 
     const KernelLaunch* launch_ = nullptr;
@@ -127,6 +147,18 @@ private:
     unsigned barrier_released_ = 0;    // how many threads the last release let through
     Thread* current_ = nullptr;
     std::string error_;
+    LaunchFailure::Kind failure_ = LaunchFailure::Kind::kNone;
+    const std::atomic<bool>* timed_out_ = nullptr;
+
+    // What a signal handler found: the thread it stopped (dropped with Fiber::forget) and the fault.
+    struct Fault {
+        Thread* thread = nullptr;
+        int signal = 0;
+        int code = 0;
+        std::uintptr_t address = 0;
+        bool write = false;
+    };
+    Fault fault_;
 };
 
 }  // namespace jclip::sim

@@ -34,6 +34,10 @@ public:
     // back. With Boost its frames unwind (forced_unwind); with ucontext the stack is just reused.
     void abandon();
 
+    // Drops a fiber that was stopped at an arbitrary instruction (a fault or the watchdog's signal),
+    // where unwinding its frames is not safe: the stack goes back to the pool as it is.
+    void forget();
+
 private:
 #ifdef JCLIP_SIM_BOOST_CONTEXT
     boost::context::fiber context_;
@@ -41,6 +45,8 @@ private:
     // switched to it. The switcher names itself here, so that the resumed side can put that
     // context back into the right Fiber.
     Fiber* resumed_by_ = nullptr;
+    StackPool* pool_ = nullptr;
+    void* stack_top_ = nullptr;  // while Boost holds the stack
 #else
     static void trampoline(unsigned self_high, unsigned self_low);
     static void release_finished();

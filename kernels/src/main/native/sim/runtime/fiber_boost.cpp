@@ -4,6 +4,7 @@
 #include "fiber.h"
 
 #include <memory>
+#include <new>
 
 namespace jclip::sim {
 
@@ -13,22 +14,26 @@ namespace {
 // and gives the stack back through deallocate when the fiber finishes or unwinds.
 struct PooledStack {
     StackPool* pool;
+    void** top;  // where the Fiber keeps the stack's top, for forget()
 
     boost::context::stack_context allocate() {
         boost::context::stack_context stack;
         stack.size = StackPool::kStackBytes;
         stack.sp = pool->acquire();
+        *top = stack.sp;
         return stack;
     }
     void deallocate(boost::context::stack_context& stack) noexcept {
         pool->release(stack.sp);
+        *top = nullptr;
     }
 };
 
 }  // namespace
 
 void Fiber::start(StackPool& pool, Entry entry, void* arg) {
-    context_ = boost::context::fiber(std::allocator_arg, PooledStack{&pool},
+    pool_ = &pool;
+    context_ = boost::context::fiber(std::allocator_arg, PooledStack{&pool, &stack_top_},
                                      [this, entry, arg](boost::context::fiber&& caller) {
                                          if (resumed_by_ != nullptr) resumed_by_->context_ = std::move(caller);
                                          Fiber& next = entry(arg);
@@ -44,6 +49,14 @@ void Fiber::switch_to(Fiber& from, Fiber& to) {
 }
 
 void Fiber::abandon() { context_ = boost::context::fiber(); }
+
+// Ends the handle's life without its destructor, which would unwind the stack; Boost's record at the
+// stack's top holds nothing that needs destroying (a pool pointer and three pointers of the entry).
+void Fiber::forget() {
+    new (&context_) boost::context::fiber();
+    if (stack_top_ != nullptr) pool_->release(stack_top_);
+    stack_top_ = nullptr;
+}
 
 }  // namespace jclip::sim
 

@@ -47,6 +47,8 @@ void Fiber::switch_to(Fiber& from, Fiber& to) {
     release_finished();
 }
 
+void Fiber::forget() { abandon(); }
+
 void Fiber::abandon() {
     if (stack_top_ == nullptr) return;
     pool_->release(stack_top_);

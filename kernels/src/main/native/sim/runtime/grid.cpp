@@ -7,6 +7,9 @@
 #include <mutex>
 #include <thread>
 
+#include "faults.h"
+#include "watchdog.h"
+
 namespace jclip::sim {
 
 namespace {
@@ -22,28 +25,37 @@ BlockRunner& runner_of_this_thread() {
 }
 
 struct Job {
+    explicit Job(const KernelLaunch& launch)
+        : launch(&launch),
+          blocks(static_cast<unsigned long long>(launch.grid.x) * launch.grid.y * launch.grid.z),
+          watch(launch.timeout_ms) {}
+
     const KernelLaunch* launch;
-    unsigned long long blocks;
+    const unsigned long long blocks;
+    Watch watch;
     std::atomic<unsigned long long> next{0};
     std::atomic<bool> failed{false};
-    std::mutex error_mutex;
-    std::string error;
+    std::mutex failure_mutex;
+    LaunchFailure failure;
 
     void work() {
         BlockRunner& runner = runner_of_this_thread();
+        SignalStackScope signal_stack;
+        watch.join();
         const jclip_sim_uint3 grid = launch->grid;
-        std::string block_error;
+        LaunchFailure block_failure;
         while (!failed.load(std::memory_order_relaxed)) {
             unsigned long long b = next.fetch_add(1, std::memory_order_relaxed);
-            if (b >= blocks) return;
+            if (b >= blocks) break;
             jclip_sim_uint3 index = {static_cast<unsigned>(b % grid.x), static_cast<unsigned>((b / grid.x) % grid.y),
                                      static_cast<unsigned>(b / (static_cast<unsigned long long>(grid.x) * grid.y))};
-            if (!runner.run(*launch, index, block_error)) {
-                std::lock_guard<std::mutex> lock(error_mutex);
-                if (!failed.exchange(true)) error = block_error;
-                return;
+            if (!runner.run(*launch, index, watch.timed_out(), block_failure)) {
+                std::lock_guard<std::mutex> lock(failure_mutex);
+                if (!failed.exchange(true)) failure = block_failure;
+                break;
             }
         }
+        watch.leave();
     }
 };
 
@@ -81,6 +93,7 @@ public:
 
 private:
     void serve() {
+        SignalStackScope signal_stack;  // for the helper's life
         unsigned long long seen = 0;
         std::unique_lock<std::mutex> lock(mutex_);
         for (;;) {
@@ -113,10 +126,8 @@ HelperPool& helpers() {
 
 }  // namespace
 
-bool run_grid(const KernelLaunch& launch, std::string& error) {
-    Job job;
-    job.launch = &launch;
-    job.blocks = static_cast<unsigned long long>(launch.grid.x) * launch.grid.y * launch.grid.z;
+bool run_grid(const KernelLaunch& launch, LaunchFailure& failure) {
+    Job job(launch);
     const unsigned long long threads = job.blocks * launch.block.x * launch.block.y * launch.block.z;
     if (job.blocks > 1 && threads >= kThreadsWorthHelpers && helpers().size() > 0) {
         helpers().run(job);
@@ -124,7 +135,7 @@ bool run_grid(const KernelLaunch& launch, std::string& error) {
         job.work();
     }
     if (!job.failed) return true;
-    error = job.error;
+    failure = job.failure;
     return false;
 }
 

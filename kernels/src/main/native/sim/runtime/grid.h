@@ -8,8 +8,8 @@
 
 namespace jclip::sim {
 
-// Returns when all blocks have run. False, with `error` set to the first failure's report, if a
-// block failed; blocks not yet started then do not run.
-bool run_grid(const KernelLaunch& launch, std::string& error);
+// Returns when all blocks have run. False, with `failure` set to the first failure, if a block
+// failed or the launch ran past launch.timeout_ms; blocks not yet started then do not run.
+bool run_grid(const KernelLaunch& launch, LaunchFailure& failure);
 
 }  // namespace jclip::sim

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,9 @@ struct RegisteredKernel {
 
 // Null when no loaded library registered `name`. The entry stays valid for the life of the process.
 const RegisteredKernel* find_kernel(const std::string& name);
+
+// Whether `pc` lies in the executable code of a library that registered kernels. Lock-free and
+// allocation-free: the watchdog's signal handler asks it.
+bool is_kernel_code(std::uintptr_t pc);
 
 }  // namespace jclip::sim

@@ -36,9 +36,19 @@ void* StackPool::acquire() {
 
 void StackPool::release(void* top) { free_.push_back(top); }
 
+bool StackPool::guards(std::uintptr_t address) const {
+    for (const auto& [mapped, bytes] : mappings_) {
+        const auto first = reinterpret_cast<std::uintptr_t>(mapped);
+        if (address >= first && address < first + bytes) return (address - first) % slot_ < page_;
+    }
+    return false;
+}
+
 void StackPool::map_chunk() {
     const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
     const std::size_t slot = page + kColourRoom + kStackBytes;  // guard page at the low end: stacks grow down
+    page_ = page;
+    slot_ = slot;
     const std::size_t bytes = slot * kStacksPerChunk;
     void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mapped == MAP_FAILED) throw std::bad_alloc();

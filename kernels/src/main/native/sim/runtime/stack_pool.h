@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -25,11 +26,16 @@ public:
     void* acquire();
     void release(void* top);
 
+    // Whether `address` lies in the guard page below one of the stacks (a stack overflow).
+    bool guards(std::uintptr_t address) const;
+
 private:
     void map_chunk();
 
     std::vector<void*> free_;
     std::vector<std::pair<void*, std::size_t>> mappings_;
+    std::size_t page_ = 0;
+    std::size_t slot_ = 0;  // a guard page, colouring room and a stack
 };
 
 }  // namespace jclip::sim

@@ -17,6 +17,7 @@ constexpr unsigned long long kUndefined = 0x7FF800017FC00001ull;
 
 unsigned long long BlockRunner::warp_collective(int op, unsigned mask, unsigned long long value, int arg, int width) {
     Thread& thread = *current_;
+    check_watchdog(thread);
     const unsigned warp_index = thread.flat / kWarpSize;
     Warp& warp = warps_[warp_index];
     std::string problem = check_collective(thread, warp, op, mask, width);

@@ -13,10 +13,12 @@ import jcuda.driver.JCudaDriver;
  * of 512 bytes below 1 MiB and of 2 MiB above. When cuMemAlloc runs out of memory the cache is
  * emptied and the request tried once more.
  *
- * <p>On the simulated GPU the allocator is strict instead of economical: every block has exactly the
- * size asked for, so the simulator's range checks (copies, cuBLAS and cuDNN operands) apply at a
- * buffer's own end rather than its size class's, and a reused block is filled with NaN again, as a
- * fresh allocation is, so a kernel that forgets to write an output fails its test either way.
+ * <p>On the simulated GPU the allocator is strict instead of economical by default: every block has
+ * exactly the size asked for, so the simulator's range checks (copies, cuBLAS and cuDNN operands, a
+ * kernel's own loads and stores) apply at a buffer's own end rather than its size class's, and a
+ * reused block is filled with NaN again, as a fresh allocation is, so a kernel that forgets to write
+ * an output fails its test either way. {@code -Djclip.cuda.allocator=caching} (or {@code strict})
+ * chooses either mode on either device; CI runs the GPU tests in both.
  *
  * <p>Statistics: {@link MemoryStats#allocated()} counts the sizes of live blocks (what tensors hold),
  * {@link #reserved()} everything taken from the driver, cached blocks included.
@@ -28,12 +30,38 @@ final class CachingAllocator {
 
     private final Map<Long, ArrayDeque<DevicePointer>> cache = new HashMap<>();
     private final MemoryStats stats = new MemoryStats();
+    private final Mode mode;
     private final boolean strict;
     private long reserved;
     private long cached;
 
-    CachingAllocator(boolean strict) {
-        this.strict = strict;
+    /** Exact sizes and NaN-filled reuse, or size classes as they are. */
+    enum Mode {
+        STRICT, CACHING;
+
+        /** From jclip.cuda.allocator; by default strict on the simulated GPU, caching on a real one. */
+        static Mode current() {
+            String setting = System.getProperty("jclip.cuda.allocator", "");
+            switch (setting.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "":
+                    return CudaMode.isSimulated() ? STRICT : CACHING;
+                case "strict":
+                    return STRICT;
+                case "caching":
+                    return CACHING;
+                default:
+                    throw new IllegalArgumentException("jclip.cuda.allocator must be 'strict' or 'caching', not '" + setting + "'");
+            }
+        }
+    }
+
+    CachingAllocator(Mode mode) {
+        this.mode = mode;
+        this.strict = mode == Mode.STRICT;
+    }
+
+    Mode mode() {
+        return mode;
     }
 
     static long sizeClass(long bytes) {

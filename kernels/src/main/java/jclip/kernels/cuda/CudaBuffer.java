@@ -7,13 +7,17 @@ import jcuda.driver.CUdeviceptr;
 /** Device memory of one CUDA device, from its caching allocator; closing returns it to the cache. */
 public final class CudaBuffer extends Buffer {
     private final CudaDevice device;
+    private final CachingAllocator allocator;
+    private final int generation;
     private final DevicePointer block;
     private final long address;
 
     CudaBuffer(CudaDevice device, DType dtype, int length) {
         super(dtype, length);
         this.device = device;
-        this.block = device.allocator().allocate(byteSize());
+        this.allocator = device.allocator();
+        this.generation = device.generation();
+        this.block = allocator.allocate(byteSize());
         this.address = block.address();
     }
 
@@ -23,18 +27,27 @@ public final class CudaBuffer extends Buffer {
 
     /** The device address of element 0. */
     public long address() {
-        checkOpen();
+        checkUsable();
         return address;
     }
 
     /** A driver pointer to element {@code elementOffset}, for cuMemcpy, cuBLAS and cuDNN calls. */
     public CUdeviceptr at(long elementOffset) {
-        checkOpen();
+        checkUsable();
         return elementOffset == 0 ? block : block.withByteOffset(elementOffset * dtype().byteSize());
     }
 
+    /** Memory from before a {@link CudaDevice#reset} went with the old context: it is not given back. */
     @Override
     protected void release() {
-        device.allocator().free(block, byteSize());
+        if (generation == device.generation()) allocator.free(block, byteSize());
+    }
+
+    private void checkUsable() {
+        checkOpen();
+        if (generation != device.generation()) {
+            throw new IllegalStateException("a " + dtype() + " buffer of " + length() + " elements from before " + device
+                    + " was reset: its memory went with the old context");
+        }
     }
 }

@@ -6,6 +6,7 @@ import jclip.kernels.Buffer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -13,6 +14,12 @@ import jcuda.driver.JCudaDriver;
  * the stream work is queued on, the caching allocator, the loaded PTX modules and the library
  * handles. Whether the device is a real GPU or the simulated one is decided once per process by
  * {@link CudaMode}; nothing above this class can tell the difference.
+ *
+ * <p>A kernel that faults (an illegal address, a launch that times out) leaves the context unusable,
+ * on a GPU and on the simulated one alike: every later call fails with the same status. The device
+ * then says so on every use, naming the first failure, until {@link #reset} gives it a fresh context;
+ * the buffers from before are lost, everything else (this object, its {@link CudaKernels}, their
+ * kernels) carries on.
  */
 public final class CudaDevice {
     private static final Map<Integer, CudaDevice> devices = new HashMap<>();
@@ -22,9 +29,17 @@ public final class CudaDevice {
     private final String name;
     private final long totalMemory;
     private final int[] computeCapability = new int[2];
-    private final CachingAllocator allocator = new CachingAllocator(CudaMode.isSimulated());
+    private static final ThreadLocal<CudaDevice> currentDevice = new ThreadLocal<>();
+
+    private final CUdevice handle = new CUdevice();
+    private volatile CachingAllocator allocator = new CachingAllocator(CachingAllocator.Mode.current());
     private final Map<String, PtxModule> modules = new HashMap<>();
-    private final ThreadLocal<Boolean> currentOnThread = ThreadLocal.withInitial(() -> false);
+    /** The generation whose context was made current on each thread (-1: none). */
+    private final ThreadLocal<Integer> currentOnThread = ThreadLocal.withInitial(() -> -1);
+    /** Counts resets: buffers and kernel handles from an older generation belong to a context that is gone. */
+    private volatile int generation;
+    /** Why the context is unusable, or null while it works. */
+    private volatile CudaException lost;
     private final CudaStream stream;
     private final DeviceErrors errors;
     private Cublas cublas;
@@ -33,7 +48,7 @@ public final class CudaDevice {
 
     private CudaDevice(int ordinal) {
         this.ordinal = ordinal;
-        CUdevice device = new CUdevice();
+        CUdevice device = handle;
         CudaException.checkDriver(JCudaDriver.cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
         CudaException.checkDriver(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain(" + ordinal + ")");
         makeCurrent();
@@ -110,13 +125,57 @@ public final class CudaDevice {
 
     /** Kernel {@code name} from src/main/cuda/{@code module}.cu, loaded on first use. */
     public CudaKernel kernel(String module, String name) {
-        PtxModule m;
-        synchronized (this) {
-            makeCurrent();
-            m = modules.computeIfAbsent(module, mod -> PtxModule.load(this, mod));
-        }
-        return m.kernel(name);
+        return module(module).kernel(name);
     }
+
+    /** The current handle of a kernel whose module was loaded again after a {@link #reset}. */
+    CUfunction function(String module, String name) {
+        return module(module).function(name);
+    }
+
+    private synchronized PtxModule module(String module) {
+        makeCurrent();
+        return modules.computeIfAbsent(module, mod -> PtxModule.load(this, mod));
+    }
+
+    /**
+     * Gives the device a fresh context after a kernel fault made the old one unusable (or at any
+     * time): the primary context is reset, which frees all of the device's memory, and modules,
+     * library handles and the error record are made again on first use. Buffers from before must
+     * not be used again (they say so); closing them is harmless.
+     */
+    public synchronized void reset() {
+        generation++;
+        modules.clear();
+        cublas = null;  // handles of the old context: dropped, not destroyed (their context is gone)
+        cudnn = null;
+        allocator = new CachingAllocator(allocator.mode());
+        CudaException.checkDriver(JCudaDriver.cuDevicePrimaryCtxReset(handle), "cuDevicePrimaryCtxReset(" + ordinal + ")");
+        CudaException.checkDriver(JCudaDriver.cuDevicePrimaryCtxRetain(context, handle), "cuDevicePrimaryCtxRetain(" + ordinal + ")");
+        lost = null;
+        makeCurrent();
+        errors.renew();
+    }
+
+    /** How many times the device was {@link #reset}. */
+    int generation() {
+        return generation;
+    }
+
+    /** Whether a kernel fault has made the device unusable until {@link #reset}. */
+    public boolean isLost() {
+        return lost != null;
+    }
+
+    /**
+     * A call on this thread's current device failed with a status that leaves the context unusable:
+     * remembered, so that every later use says why.
+     */
+    static void contextLost(CudaException failure) {
+        CudaDevice device = currentDevice.get();
+        if (device != null && device.lost == null) device.lost = failure;
+    }
+
 
     /** The stream all of jclip's work on this device is queued on. */
     public CudaStream stream() {
@@ -163,12 +222,21 @@ public final class CudaDevice {
         return cudnn;
     }
 
-    /** The driver API's current context is per OS thread: set ours on each thread that uses the device. */
+    /**
+     * The driver API's current context is per OS thread: set ours on each thread that uses the
+     * device. Fails at once, naming the first failure, while the context is unusable.
+     */
     void makeCurrent() {
-        if (!currentOnThread.get()) {
-            CudaException.checkDriver(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
-            currentOnThread.set(true);
+        CudaException failure = lost;
+        if (failure != null) {
+            throw new CudaException(this + " is unusable since a kernel failed (" + failure.getMessage()
+                    + "); CudaDevice.reset() gives it a fresh context, losing its buffers", failure.status());
         }
+        if (currentOnThread.get() != generation) {
+            CudaException.checkDriver(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            currentOnThread.set(generation);
+        }
+        currentDevice.set(this);
     }
 
     /** {@code buffer} as device memory of this device, or an error naming {@code user}. */

@@ -33,8 +33,28 @@ public final class CudaException extends RuntimeException {
     static CudaException driver(int status, String call) {
         String[] description = new String[1];
         JCudaDriver.cuGetErrorString(status, description);
-        return new CudaException(call + " failed: " + CUresult.stringFor(status) + " (" + status + ")"
+        CudaException failure = new CudaException(call + " failed: " + CUresult.stringFor(status) + " (" + status + ")"
                 + describe(description[0]), status);
+        if (leavesContextUnusable(status)) CudaDevice.contextLost(failure);
+        return failure;
+    }
+
+    /** The statuses after which a CUDA context fails every call until it is destroyed (a GPU's "sticky" errors). */
+    static boolean leavesContextUnusable(int status) {
+        switch (status) {
+            case CUresult.CUDA_ERROR_ILLEGAL_ADDRESS:
+            case CUresult.CUDA_ERROR_LAUNCH_TIMEOUT:
+            case CUresult.CUDA_ERROR_ASSERT:
+            case CUresult.CUDA_ERROR_HARDWARE_STACK_ERROR:
+            case CUresult.CUDA_ERROR_ILLEGAL_INSTRUCTION:
+            case CUresult.CUDA_ERROR_MISALIGNED_ADDRESS:
+            case CUresult.CUDA_ERROR_INVALID_ADDRESS_SPACE:
+            case CUresult.CUDA_ERROR_INVALID_PC:
+            case CUresult.CUDA_ERROR_LAUNCH_FAILED:
+                return true;
+            default:
+                return false;
+        }
     }
 
     static void checkCublas(int status, String call) {

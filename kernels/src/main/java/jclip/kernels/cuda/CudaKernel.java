@@ -18,7 +18,10 @@ import jcuda.driver.JCudaDriver;
 public final class CudaKernel {
     private final CudaDevice device;
     private final String name;
-    private final CUfunction function;
+    private final String module;
+    private final String kernel;
+    private CUfunction function;
+    private int generation;  // the device's, when function was looked up
     private final int[] sizes;
     private final int[] offsets;
     private final ByteBuffer values;
@@ -26,10 +29,13 @@ public final class CudaKernel {
     private int next;
     private Thread filling;
 
-    CudaKernel(CudaDevice device, String name, CUfunction function, int[] sizes) {
+    CudaKernel(CudaDevice device, String module, String kernel, CUfunction function, int[] sizes) {
         this.device = device;
-        this.name = name;
+        this.module = module;
+        this.kernel = kernel;
+        this.name = module + "." + kernel;
         this.function = function;
+        this.generation = device.generation();
         this.sizes = sizes;
         this.offsets = new int[sizes.length];
         int end = 0;
@@ -98,6 +104,11 @@ public final class CudaKernel {
         if (given != sizes.length)
             throw new IllegalArgumentException(name + " takes " + sizes.length + " arguments (PTX .entry), given " + given);
         device.makeCurrent();
+        if (generation != device.generation()) {
+            // The device was reset: its modules were loaded again, and this kernel's handle with them.
+            function = device.function(module, kernel);
+            generation = device.generation();
+        }
         int status = JCudaDriver.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
                 device.stream().handle(), parameters, null);
         if (status != 0) {

@@ -27,7 +27,7 @@ public final class DeviceErrors {
     private static final int SITE = 0, VALUE = 1, BOUND = 2, POSITION = 3, WORDS = 4;
 
     private final CudaDevice device;
-    private final CudaBuffer record;
+    private CudaBuffer record;
     private final long[] host = new long[WORDS];
     /** Site id i + 1 is sites.get(i); 0 means no error. */
     private final List<Site> sites = new ArrayList<>();
@@ -40,8 +40,14 @@ public final class DeviceErrors {
         clear();
     }
 
+    /** A fresh record, after {@link CudaDevice#reset} took the old one with its context. */
+    synchronized void renew() {
+        record = new CudaBuffer(device, DType.I64, WORDS);
+        clear();
+    }
+
     /** The record, for the {@code DeviceError*} argument of a checking kernel. */
-    public CudaBuffer record() {
+    public synchronized CudaBuffer record() {
         return record;
     }
 

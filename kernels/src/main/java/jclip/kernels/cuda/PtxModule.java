@@ -66,8 +66,15 @@ final class PtxModule {
             if (sizes == null) throw new IllegalArgumentException("no kernel " + k + " in " + name + ".ptx; it has " + parameterSizes.keySet());
             CUfunction function = new CUfunction();
             CudaException.checkDriver(JCudaDriver.cuModuleGetFunction(function, module, k), "cuModuleGetFunction(" + name + "." + k + ")");
-            return new CudaKernel(device, name + "." + k, function, sizes);
+            return new CudaKernel(device, name, k, function, sizes);
         });
+    }
+
+    /** The driver's handle of {@code kernel} in this module, as loaded now. */
+    CUfunction function(String kernel) {
+        CUfunction function = new CUfunction();
+        CudaException.checkDriver(JCudaDriver.cuModuleGetFunction(function, module, kernel), "cuModuleGetFunction(" + name + "." + kernel + ")");
+        return function;
     }
 
     /** Byte sizes of each kernel's parameters, in order, from the {@code .entry} declarations. */

@@ -16,7 +16,7 @@ import jclip.kernels.cuda.CudaKernel;
 public final class Indexing {
     private static final String MODULE = "indexing";
 
-    private final CudaBuffer errors;
+    private final CudaDevice device;
     private final Checked indexSelect32, indexSelect64;
     private final Checked indexAdd32, indexAdd64;
     private final Checked gather32, gather64;
@@ -26,7 +26,7 @@ public final class Indexing {
     private record Checked(CudaKernel kernel, int site) {}
 
     public Indexing(CudaDevice device) {
-        errors = device.errors().record();
+        this.device = device;
         indexSelect32 = checked(device, "indexSelect", "jclip_index_select_i32");
         indexSelect64 = checked(device, "indexSelect", "jclip_index_select_i64");
         indexAdd32 = checked(device, "indexAdd", "jclip_index_add_i32");
@@ -91,7 +91,7 @@ public final class Indexing {
     private void launch(Checked checked, Buffer from, int fromOffset, Buffer index, int indexOffset, Buffer to,
             int dim, int count, int inner, int n) {
         checked.kernel.pointer(from, fromOffset).pointer(index, indexOffset).pointer(to, 0).i32(dim).i32(count).i32(inner).i32(n)
-                .pointer(errors, 0).i32(checked.site).launch(Layout.blocks(n), Layout.THREADS, 0);
+                .pointer(device.errors().record(), 0).i32(checked.site).launch(Layout.blocks(n), Layout.THREADS, 0);
     }
 
     /** outer·count·inner, the element count of the [outer, count, inner] side. */

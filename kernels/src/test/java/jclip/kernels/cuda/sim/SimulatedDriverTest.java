@@ -25,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import jclip.kernels.cuda.SimulatedGpu;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -41,7 +40,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
@@ -349,27 +347,6 @@ class SimulatedDriverTest extends SimulatedGpuTest {
         cuMemGetInfo(free, total);
         assertEquals(80L << 30, total[0]);
         assertTrue(free[0] < total[0]);
-    }
-
-    @Test
-    @Timeout(value = 20, unit = TimeUnit.SECONDS)
-    void reportsADeadlockInsteadOfHanging() {
-        CUdeviceptr out = alloc(32 * Sizeof.INT);
-        assertStatus(CUresult.CUDA_ERROR_LAUNCH_FAILED, () -> launch("simtest_deadlock", 1, 32, 0, Pointer.to(out)));
-        assertTrue(errorString(CUresult.CUDA_ERROR_LAUNCH_FAILED).contains("deadlock"));
-        reversesThroughStaticSharedMemory();  // the simulator is fine afterwards
-    }
-
-    @Test
-    @Timeout(value = 20, unit = TimeUnit.SECONDS)
-    void reportsAFullMaskShuffleInAPartialWarp() {
-        CUdeviceptr out = alloc(48 * Sizeof.INT);
-        assertStatus(CUresult.CUDA_ERROR_LAUNCH_FAILED, () -> launch("simtest_full_mask_shuffle", 1, 48, 0, Pointer.to(out)));
-        assertTrue(errorString(CUresult.CUDA_ERROR_LAUNCH_FAILED).contains("do not exist"));
-        launch("simtest_full_mask_shuffle", 1, 64, 0, Pointer.to(out));  // well defined with full warps
-        int[] expected = new int[48];
-        for (int t = 0; t < 48; t++) expected[t] = t ^ 1;
-        assertArrayEquals(expected, downloadInts(out, 48));
     }
 
     @Test
