@@ -29,7 +29,7 @@ extern "C" __global__ void simtest_tree_sum(int* out, const int* in) {
 
 // out[b * n + t] = in[b * n + (t + shift) % n], through dynamic shared memory of n floats.
 extern "C" __global__ void simtest_rotate(float* out, const float* in, int shift) {
-    JCLIP_DYNAMIC_SHARED(float, tile);
+    extern __shared__ float tile[];
     const unsigned n = blockDim.x, base = blockIdx.x * n, t = threadIdx.x;
     tile[t] = in[base + t];
     __syncthreads();

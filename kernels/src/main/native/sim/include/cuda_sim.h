@@ -4,11 +4,14 @@
 // Each GPU thread runs as a fiber of the block scheduler in libcuda.so.1 (sim/runtime); the
 // built-ins here read its indices and call into it through jclip_sim_abi.h. One OS thread runs
 // one block at a time, from start to end, so:
-//   __shared__   is `static thread_local`: private to the block while it runs, shared by its
-//                threads (fibers), and correct while blocks of one launch run on several OS threads.
+//   __shared__   becomes `static thread_local`: private to the block while it runs, shared by its
+//                threads (fibers), and correct while blocks of one launch run on several OS threads;
+//                `extern __shared__ T name[]` names the launch's dynamic shared memory. Both are
+//                rewritten between preprocessing and compiling (shared-memory.pl, run by the
+//                Makefile), since no macro can turn an extern declaration into a definition.
 //   threadIdx    follows a thread-local pointer that the scheduler sets at every fiber switch.
-// Limits: a GPU thread has a 64 KiB stack (large local arrays belong in shared memory on a GPU
-// too); `extern __shared__` is spelled JCLIP_DYNAMIC_SHARED (jclip_cuda.cuh).
+// Limit: a GPU thread has a 64 KiB stack (large local arrays belong in shared memory on a GPU
+// too).
 #pragma once
 
 #define JCLIP_SIM 1
@@ -23,7 +26,8 @@
 #define __launch_bounds__(...)
 #define __align__(n) __attribute__((aligned(n)))
 #define __grid_constant__
-#define __shared__ static thread_local
+// A marker for shared-memory.pl; a source compiled without that step fails to compile.
+#define __shared__ __jclip_sim_shared__
 // g++ knows __restrict__ itself.
 
 #include <cassert>
@@ -74,6 +78,19 @@ JCLIP_SIM_VECTOR2(double, double2, 16)
 #define blockDim (jclip_sim_block.block_dim)
 #define gridDim (jclip_sim_block.grid_dim)
 constexpr int warpSize = 32;
+
+// ---- dynamic shared memory ---------------------------------------------------------------------
+
+namespace jclip_sim_detail {
+
+// What `extern __shared__ T name[];` binds name to (shared-memory.pl): the running block's dynamic
+// shared memory, as the declared reference-to-array type.
+template <typename ArrayReference>
+__forceinline__ ArrayReference dynamic_shared() {
+    return *reinterpret_cast<std::remove_reference_t<ArrayReference>*>(jclip_sim_dynamic_shared());
+}
+
+}  // namespace jclip_sim_detail
 
 // ---- barriers and warp collectives -------------------------------------------------------------
 

@@ -50,7 +50,9 @@ unsigned long long jclip_sim_warp_collective(int op, unsigned mask, unsigned lon
 // The lanes of the calling thread's warp that exist and have not exited.
 unsigned jclip_sim_active_mask(void);
 
-// The launch's dynamic shared memory (sharedMemBytes), 16-byte aligned, private to the block.
+// The launch's dynamic shared memory (sharedMemBytes), page-aligned, private to the block. Its
+// address is the same for every block one OS thread runs, for the life of that thread, so that
+// `extern __shared__` arrays are bound once per thread (cuda_sim.h).
 void* jclip_sim_dynamic_shared(void);
 
 // Called by every CPU-compiled kernel library when it loads (JCLIP_SIM_REGISTER): `thunk` unpacks
