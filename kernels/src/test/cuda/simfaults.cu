@@ -47,3 +47,12 @@ extern "C" __global__ void simfault_spin(volatile int* flag) {
 extern "C" __global__ void simfault_spin_at_barrier(volatile int* flag) {
     while (*flag == 0) __syncthreads();
 }
+
+// Thread 5 stores `offset` floats into the launch's dynamic shared memory, which may be past its end.
+extern __shared__ float simfault_dynamic[];
+extern "C" __global__ void simfault_shared_store(float* out, int offset) {
+    simfault_dynamic[threadIdx.x] = 1.0f;
+    if (threadIdx.x == 5) simfault_dynamic[offset] = 2.0f;
+    __syncthreads();
+    out[threadIdx.x] = simfault_dynamic[threadIdx.x];
+}

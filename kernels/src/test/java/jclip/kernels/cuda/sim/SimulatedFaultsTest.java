@@ -142,6 +142,18 @@ class SimulatedFaultsTest {
     }
 
     @Test
+    void aStorePastTheDynamicSharedMemoryIsAnIllegalAddress() {
+        CUdeviceptr out = alloc(64 * Sizeof.FLOAT);
+        // 256 bytes of dynamic shared memory: the rest of its 4 KiB page is not caught, the next page is.
+        launch(faults, "simfault_shared_store", 1, 64, 256, Pointer.to(out), ints(1000));
+        String report = fails(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS,
+                () -> launch(faults, "simfault_shared_store", 1, 64, 256, Pointer.to(out), ints(1024)));
+        assertContains(report, "thread (5,0,0): illegal address: write to 0x");
+        assertContains(report, "byte 4096 of dynamic shared memory, past the launch's 256 bytes");
+        staysFailedThenRecovers(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS);
+    }
+
+    @Test
     void aStackOverflowIsAnIllegalAddress() {
         CUdeviceptr out = alloc(32 * Sizeof.FLOAT);
         String report = fails(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS,
