@@ -115,6 +115,7 @@ private:
     [[noreturn]] void stop_from_signal(LaunchFailure::Kind kind);
     void check_watchdog(Thread& thread);
     void describe_fault(LaunchFailure& failure) const;
+    std::string timeout_report(const std::string& stopped) const;
 
     void release_barrier();
     void complete(unsigned warp_index, const WarpGroup& group);

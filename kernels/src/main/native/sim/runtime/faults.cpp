@@ -170,8 +170,12 @@ void BlockRunner::stop_from_signal(LaunchFailure::Kind kind) {
 void BlockRunner::check_watchdog(Thread& thread) {
     if (!timed_out_->load(std::memory_order_relaxed)) return;
     failure_ = LaunchFailure::Kind::kTimeout;
-    fail(thread, "the launch ran past the watchdog's limit of " + std::to_string(launch_->timeout_ms) +
-                     " ms (stopped at a barrier or collective)" + threads_report());
+    fail(thread, timeout_report("at a barrier or collective"));
+}
+
+std::string BlockRunner::timeout_report(const std::string& stopped) const {
+    return "the launch ran past the watchdog's limit of " + std::to_string(launch_->timeout_ms) + " ms (stopped " +
+           stopped + ")" + threads_report();
 }
 
 void BlockRunner::describe_fault(LaunchFailure& failure) const {
@@ -180,8 +184,7 @@ void BlockRunner::describe_fault(LaunchFailure& failure) const {
     const std::string who = "thread (" + std::to_string(thread.idx.x) + "," + std::to_string(thread.idx.y) + "," +
                             std::to_string(thread.idx.z) + ")";
     if (failure_ == LaunchFailure::Kind::kTimeout) {
-        failure.message = "the launch ran past the watchdog's limit of " + std::to_string(launch_->timeout_ms) +
-                          " ms (stopped in " + who + ")" + threads_report();
+        failure.message = timeout_report("in " + who);
         return;
     }
     if (failure_ == LaunchFailure::Kind::kArithmetic) {

@@ -90,8 +90,7 @@ class SimulatedFaultsTest {
     void aStoreFarPastTheEndIsAnIllegalAddress() {
         int n = 1000;
         CUdeviceptr out = alloc(n * Sizeof.FLOAT);
-        String report = fails(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS,
-                () -> launch(faults, "simfault_store_past_end", 4, 256, 0, Pointer.to(out), ints(n), ints(1_000_000)));
+        String report = storePastEnd(out, n, 1_000_000);
         assertContains(report, "kernel simfault_store_past_end, block (1,0,0)");
         assertContains(report, "thread (3,0,0): illegal address: write to 0x");
         assertContains(report, 4 * (1_000_000 - 1) + " bytes past the end of allocation " + hex(out) + " (4000 bytes)");
@@ -102,8 +101,7 @@ class SimulatedFaultsTest {
     void aStoreJustPastThePageIsAnIllegalAddress() {
         int n = 1024;  // 4 KiB: the allocation ends at its page's end, so out[n] faults
         CUdeviceptr out = alloc(n * Sizeof.FLOAT);
-        String report = fails(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS,
-                () -> launch(faults, "simfault_store_past_end", 4, 256, 0, Pointer.to(out), ints(n), ints(1)));
+        String report = storePastEnd(out, n, 1);
         assertContains(report, "write to 0x");
         assertContains(report, "0 bytes past the end of allocation " + hex(out) + " (4096 bytes)");
         staysFailedThenRecovers(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS);
@@ -113,8 +111,7 @@ class SimulatedFaultsTest {
     void aStoreIntoTheAlignmentPaddingIsFoundByTheCanary() {
         int n = 1000;  // 4000 bytes: 96 bytes of padding before the 256-byte boundary
         CUdeviceptr out = alloc(n * Sizeof.FLOAT);
-        String report = fails(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS,
-                () -> launch(faults, "simfault_store_past_end", 4, 256, 0, Pointer.to(out), ints(n), ints(3)));
+        String report = storePastEnd(out, n, 3);
         assertContains(report, "kernel simfault_store_past_end wrote outside an allocation");
         assertContains(report, "bytes 8 to 11 past its end");
         assertContains(report, "allocation " + hex(out) + " (4000 bytes)");
@@ -220,6 +217,12 @@ class SimulatedFaultsTest {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
+
+    /** simfault_store_past_end over out[n]: thread 3 of block 1 stores {@code offset} elements past its end. */
+    private String storePastEnd(CUdeviceptr out, int n, int offset) {
+        return fails(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS,
+                () -> launch(faults, "simfault_store_past_end", 4, 256, 0, Pointer.to(out), ints(n), ints(offset)));
+    }
 
     /**
      * After a failed launch: every call in the context returns the same status, naming the first
