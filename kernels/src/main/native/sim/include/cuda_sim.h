@@ -10,8 +10,9 @@
 //                rewritten between preprocessing and compiling (shared-memory.pl, run by the
 //                Makefile), since no macro can turn an extern declaration into a definition.
 //   threadIdx    follows a thread-local pointer that the scheduler sets at every fiber switch.
-// Limit: a GPU thread has a 64 KiB stack (large local arrays belong in shared memory on a GPU
-// too).
+// CUDA's own headers (cuda_runtime.h, cuda_fp16.h, cooperative_groups.h, ...) have stand-ins in
+// sim/include/cuda. Limit: a GPU thread has a 64 KiB stack (large local arrays belong in shared
+// memory on a GPU too).
 #pragma once
 
 #define JCLIP_SIM 1
@@ -56,20 +57,39 @@ struct dim3 {
         T x, y;                                                                                  \
     };                                                                                           \
     __forceinline__ name make_##name(T x, T y) { return {x, y}; }
+#define JCLIP_SIM_VECTOR3(T, name)                                                              \
+    struct name {                                                                                \
+        T x, y, z;                                                                               \
+    };                                                                                           \
+    __forceinline__ name make_##name(T x, T y, T z) { return {x, y, z}; }
 #define JCLIP_SIM_VECTOR4(T, name, align)                                                       \
     struct __attribute__((aligned(align))) name {                                                \
         T x, y, z, w;                                                                            \
     };                                                                                           \
     __forceinline__ name make_##name(T x, T y, T z, T w) { return {x, y, z, w}; }
 JCLIP_SIM_VECTOR2(float, float2, 8)
+JCLIP_SIM_VECTOR3(float, float3)
 JCLIP_SIM_VECTOR4(float, float4, 16)
 JCLIP_SIM_VECTOR2(int, int2, 8)
+JCLIP_SIM_VECTOR3(int, int3)
 JCLIP_SIM_VECTOR4(int, int4, 16)
 JCLIP_SIM_VECTOR2(unsigned, uint2, 8)
 JCLIP_SIM_VECTOR4(unsigned, uint4, 16)
+JCLIP_SIM_VECTOR2(signed char, char2, 2)
+JCLIP_SIM_VECTOR4(signed char, char4, 4)
+JCLIP_SIM_VECTOR2(unsigned char, uchar2, 2)
+JCLIP_SIM_VECTOR4(unsigned char, uchar4, 4)
+JCLIP_SIM_VECTOR2(short, short2, 4)
+JCLIP_SIM_VECTOR4(short, short4, 8)
+JCLIP_SIM_VECTOR2(unsigned short, ushort2, 4)
+JCLIP_SIM_VECTOR4(unsigned short, ushort4, 8)
+JCLIP_SIM_VECTOR2(long long, longlong2, 16)
+JCLIP_SIM_VECTOR2(unsigned long long, ulonglong2, 16)
 JCLIP_SIM_VECTOR2(double, double2, 16)
 #undef JCLIP_SIM_VECTOR2
+#undef JCLIP_SIM_VECTOR3
 #undef JCLIP_SIM_VECTOR4
+__forceinline__ uint3 make_uint3(unsigned x, unsigned y, unsigned z) { return {x, y, z}; }
 
 // ---- indices -----------------------------------------------------------------------------------
 
@@ -144,7 +164,6 @@ __forceinline__ T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width
 }
 
 #include "cuda_sim_atomics.h"
-#include "cuda_sim_fp16.h"
 #include "cuda_sim_math.h"
 
 // ---- kernel registration -----------------------------------------------------------------------

@@ -13,12 +13,13 @@ __forceinline__ T atomic_fetch_add(T* address, T value) {
     return __atomic_fetch_add(address, value, __ATOMIC_RELAXED);
 }
 
-// Read-modify-write of any 4- or 8-byte type through compare-and-swap on its bits: float and
-// double addition, and the min/max that GCC has no fetch-operation for.
+// Read-modify-write of any 2-, 4- or 8-byte type through compare-and-swap on its bits: float and
+// double addition, the min/max that GCC has no fetch-operation for, and 16-bit float addition.
 template <typename T, typename Op>
 __forceinline__ T atomic_update(T* address, Op op) {
-    using Bits = std::conditional_t<sizeof(T) == 4, unsigned, unsigned long long>;
-    static_assert(sizeof(T) == sizeof(Bits), "4- or 8-byte types only");
+    using Bits = std::conditional_t<sizeof(T) == 2, unsigned short,
+                                    std::conditional_t<sizeof(T) == 4, unsigned, unsigned long long>>;
+    static_assert(sizeof(T) == sizeof(Bits), "2-, 4- or 8-byte types only");
     Bits* word = reinterpret_cast<Bits*>(address);
     Bits expected = __atomic_load_n(word, __ATOMIC_RELAXED);
     for (;;) {

@@ -1,10 +1,13 @@
-// __half and __nv_bfloat16 for kernels compiled by g++ (part of cuda_sim.h). Storage types with
-// CUDA's conversions: float -> 16 bits rounds to nearest even, as the GPU's cvt.rn does; NaN becomes
-// the canonical NaN 0x7FFF like CUDA's own host conversions. Arithmetic happens in float through
-// the implicit conversions, which is how our kernels use these types anyway (load, widen, compute,
-// narrow on store).
+// How CUDA's 16-bit floats round, on their bits: the rules behind the kernels' __half and
+// __nv_bfloat16 (cuda/cuda_fp16.h, cuda/cuda_bf16.h) and the cuBLAS stand-in. Float -> 16 bits
+// rounds to nearest even, as the GPU's cvt.rn does; NaN becomes the canonical NaN 0x7FFF like CUDA's
+// own host conversions. Wider values (double, 64-bit integers, the exact result of a fused
+// multiply-add) first become a float by round-to-odd, which then rounds to 16 bits exactly as the
+// value itself would.
 #pragma once
 
+#include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -70,53 +73,44 @@ inline float half_bits_to_float(uint16_t h) {
     return sign ? -magnitude : magnitude;
 }
 
+// ---- values wider than a float ------------------------------------------------------------------
+//
+// Round-to-odd keeps a float's 24 bits, truncated, and sets the last one when anything was cut
+// off. Rounding that float to 16 bits (at most 11 significant, 13 fewer than a float) then gives
+// what rounding the exact value would: the sticky last bit still tells a tie from a value just
+// beside it. Rounding to the nearest float first could not; it would make ties of non-ties.
+
+// The exact value `value + below` by round-to-odd, where `below` is what double arithmetic could
+// not hold of it (TwoSum's error term; 0 for a plain double), smaller than half of value's ulp.
+inline float round_to_odd_float(double value, double below = 0.0) {
+    // Past the largest float lies infinity in both 16-bit formats too.
+    if (std::fabs(value) > static_cast<double>(FLT_MAX)) return value > 0 ? INFINITY : -INFINITY;
+    float f = static_cast<float>(value);
+    if (std::isnan(f)) return f;
+    // The sign of f - exact: value - f is exact (the two lie within an ulp of f), so rounding the
+    // second difference keeps its sign, and zero only for zero.
+    const double overshoot = (static_cast<double>(f) - value) - below;
+    if (overshoot == 0) return f;
+    if ((overshoot > 0) == (value > 0)) f = std::nextafter(f, 0.0f);  // rounded away from zero: truncate
+    return bit_cast<float>(bit_cast<uint32_t>(f) | 1u);
+}
+
+// An integer's magnitude by round-to-odd: its top 24 bits, the last made odd if any bit below them
+// is set, scaled back by the bits dropped (exact: powers of two).
+inline float round_to_odd_float(unsigned long long magnitude) {
+    const int dropped = 64 - __builtin_clzll(magnitude | 1u) - 24;
+    if (dropped <= 0) return static_cast<float>(magnitude);
+    unsigned long long kept = magnitude >> dropped;
+    if (magnitude & ((1ull << dropped) - 1u)) kept |= 1u;
+    return std::ldexp(static_cast<float>(kept), dropped);
+}
+
+// Any integer's value by round-to-odd.
+template <typename Int>
+inline float integer_round_to_odd_float(Int i) {
+    if (i >= 0) return round_to_odd_float(static_cast<unsigned long long>(i));
+    // 0 - (unsigned)i is the magnitude even for the most negative value.
+    return -round_to_odd_float(0ull - static_cast<unsigned long long>(i));
+}
+
 }  // namespace jclip_sim_detail
-
-struct __nv_bfloat16 {
-    unsigned short x;
-    __nv_bfloat16() = default;
-    __nv_bfloat16(float f) : x(jclip_sim_detail::float_to_bf16_bits(f)) {}
-    operator float() const { return jclip_sim_detail::bf16_bits_to_float(x); }
-};
-
-struct __half {
-    unsigned short x;
-    __half() = default;
-    __half(float f) : x(jclip_sim_detail::float_to_half_bits(f)) {}
-    operator float() const { return jclip_sim_detail::half_bits_to_float(x); }
-};
-
-struct alignas(4) __nv_bfloat162 {
-    __nv_bfloat16 x, y;
-};
-
-struct alignas(4) __half2 {
-    __half x, y;
-};
-
-typedef __nv_bfloat16 nv_bfloat16;
-typedef __nv_bfloat162 nv_bfloat162;
-typedef __half half;
-typedef __half2 half2;
-
-inline __nv_bfloat16 __float2bfloat16(float f) { return __nv_bfloat16(f); }
-inline __nv_bfloat16 __float2bfloat16_rn(float f) { return __nv_bfloat16(f); }
-inline float __bfloat162float(__nv_bfloat16 h) { return static_cast<float>(h); }
-inline __nv_bfloat162 __floats2bfloat162_rn(float a, float b) { return {__nv_bfloat16(a), __nv_bfloat16(b)}; }
-inline __nv_bfloat16 __ushort_as_bfloat16(unsigned short bits) {
-    __nv_bfloat16 h;
-    h.x = bits;
-    return h;
-}
-inline unsigned short __bfloat16_as_ushort(__nv_bfloat16 h) { return h.x; }
-
-inline __half __float2half(float f) { return __half(f); }
-inline __half __float2half_rn(float f) { return __half(f); }
-inline float __half2float(__half h) { return static_cast<float>(h); }
-inline __half2 __floats2half2_rn(float a, float b) { return {__half(a), __half(b)}; }
-inline __half __ushort_as_half(unsigned short bits) {
-    __half h;
-    h.x = bits;
-    return h;
-}
-inline unsigned short __half_as_ushort(__half h) { return h.x; }
