@@ -7,7 +7,6 @@ import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuFuncGetAttribute;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
-import static jcuda.driver.JCudaDriver.cuGetErrorString;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAllocPitch;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
@@ -19,14 +18,11 @@ import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Arrays;
 import jclip.kernels.cuda.SimulatedGpu;
-import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdevice;
@@ -62,22 +58,13 @@ class SimulatedDriverTest extends SimulatedGpuTest {
         SimulatedGpu.loadKernelLibrary(TEST_KERNELS);  // before any JCuda class loads
         device = makePrimaryContextCurrent();
         module = new CUmodule();
-        cuModuleLoadData(module, ptx());
+        cuModuleLoadData(module, ptx(TEST_PTX));
     }
 
     @AfterAll
     static void stop() {
         cuModuleUnload(module);
         cuDevicePrimaryCtxRelease(device);
-    }
-
-    /** The test kernels' PTX, NUL-terminated as cuModuleLoadData wants it. */
-    static byte[] ptx() throws IOException {
-        try (InputStream in = SimulatedDriverTest.class.getClassLoader().getResourceAsStream(TEST_PTX)) {
-            if (in == null) throw new IllegalStateException(TEST_PTX + " is not on the class path (nvcc missing?)");
-            byte[] text = in.readAllBytes();
-            return Arrays.copyOf(text, text.length + 1);
-        }
     }
 
     @Test
@@ -366,17 +353,6 @@ class SimulatedDriverTest extends SimulatedGpuTest {
         cuLaunchKernel(function(kernel), blocks, 1, 1, threads, 1, 1, sharedBytes, null, Pointer.to(args), null);
     }
 
-    static void assertStatus(int status, Runnable call) {
-        CudaException e = assertThrows(CudaException.class, call::run);
-        assertEquals(CUresult.stringFor(status), e.getMessage());
-    }
-
-    static String errorString(int status) {
-        String[] text = new String[1];
-        cuGetErrorString(status, text);
-        return text[0];
-    }
-
     private static int version() {
         int[] version = new int[1];
         cuDriverGetVersion(version);
@@ -433,10 +409,11 @@ class SimulatedDriverTest extends SimulatedGpuTest {
             return (float) (sign != 0 ? -magnitude : magnitude);
         }
 
-        short round(float f) {
-            if (Float.isNaN(f)) return 0x7FFF;  // CUDA's canonical NaN
-            short sign = (short) (Float.floatToRawIntBits(f) < 0 ? 0x8000 : 0);
-            double x = Math.abs((double) f);
+        /** Any double (a float widens exactly): the 16-bit pattern nearest to it, ties to even. */
+        short round(double value) {
+            if (Double.isNaN(value)) return 0x7FFF;  // CUDA's canonical NaN
+            short sign = (short) (Double.doubleToRawLongBits(value) < 0 ? 0x8000 : 0);
+            double x = Math.abs(value);
             int below = Arrays.binarySearch(magnitudes, x);
             if (below >= 0) return (short) (sign | below);
             below = -below - 2;  // the largest value under x

@@ -7,22 +7,30 @@ import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuGetErrorString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 import org.junit.jupiter.api.AfterEach;
 
 /**
- * What the simulated GPU's tests share: device 0's primary context made current, device memory
- * freed after each test, seeded random inputs and the element-wise comparison.
+ * What the simulated GPU's tests share: device 0's primary context made current, test kernels' PTX,
+ * device memory freed after each test, seeded random inputs, the element-wise comparison and the
+ * check of a failing call's status.
  */
 abstract class SimulatedGpuTest {
     private final List<CUdeviceptr> allocations = new ArrayList<>();
@@ -38,6 +46,27 @@ abstract class SimulatedGpuTest {
         cuDevicePrimaryCtxRetain(context, device);
         cuCtxSetCurrent(context);
         return device;
+    }
+
+    /** A test kernel file's PTX (a class-path resource), NUL-terminated as cuModuleLoadData wants it. */
+    static byte[] ptx(String resource) throws IOException {
+        try (InputStream in = SimulatedGpuTest.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException(resource + " is not on the class path (nvcc missing?)");
+            byte[] text = in.readAllBytes();
+            return Arrays.copyOf(text, text.length + 1);
+        }
+    }
+
+    static void assertStatus(int status, Runnable call) {
+        CudaException e = assertThrows(CudaException.class, call::run);
+        assertEquals(CUresult.stringFor(status), e.getMessage());
+    }
+
+    /** The driver's explanation of the last failure with this status. */
+    static String errorString(int status) {
+        String[] text = new String[1];
+        cuGetErrorString(status, text);
+        return text[0];
     }
 
     @AfterEach
