@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 import jclip.kernels.cuda.SimulatedGpu;
 import jclip.kernels.cuda.sim.SimulatedDriverTest.Sixteen;
 import jcuda.Pointer;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
@@ -201,26 +199,6 @@ class PlainCudaTest extends SimulatedGpuTest {
             System.arraycopy(actual, f * n, got, 0, n);
             assertArrayEquals(expected[f], got, names[f]);
         }
-    }
-
-    @Test
-    @Timeout(value = 20, unit = TimeUnit.SECONDS)
-    void aTileCollectiveNamingAbsentThreadsIsReported() {
-        // 100 threads: the block's last tile of 8 (lanes 0-7 of warp 3) has only lanes 0-3.
-        CUdeviceptr out = alloc((long) TILE_FIELDS * 100 * Sizeof.INT);
-        assertStatus(CUresult.CUDA_ERROR_LAUNCH_FAILED, () -> launch("plain_tile_collectives", 1, 100, 0, Pointer.to(out),
-                Pointer.to(upload(ints(100, 10))), Pointer.to(new int[] {0})));
-        String why = errorString(CUresult.CUDA_ERROR_LAUNCH_FAILED);
-        assertTrue(why.contains("mask 0x000000ff") && why.contains("lanes 0x000000f0 that do not exist"), why);
-    }
-
-    @Test
-    @Timeout(value = 20, unit = TimeUnit.SECONDS)
-    void aDeadlockThroughATileIsReported() {
-        CUdeviceptr out = alloc(64 * Sizeof.INT);
-        assertStatus(CUresult.CUDA_ERROR_LAUNCH_FAILED, () -> launch("plain_tile_deadlock", 1, 64, 0, Pointer.to(out)));
-        String why = errorString(CUresult.CUDA_ERROR_LAUNCH_FAILED);
-        assertTrue(why.contains("deadlock") && why.contains("__syncwarp with mask 0x0000ffff"), why);
     }
 
     // ---- atomics from many blocks ----------------------------------------------------------------

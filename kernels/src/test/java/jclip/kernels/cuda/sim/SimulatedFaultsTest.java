@@ -64,7 +64,7 @@ class SimulatedFaultsTest {
     private static CUdevice device;
     private final Random random = new Random(20261203);
     private CUcontext context;
-    private CUmodule faults, tests;
+    private CUmodule faults, tests, plain;
 
     @BeforeAll
     static void load() {
@@ -216,6 +216,27 @@ class SimulatedFaultsTest {
         launch(tests, "simtest_full_mask_shuffle", 1, 64, 0, Pointer.to(alloc(64 * Sizeof.INT)));  // well defined with full warps
     }
 
+    @Test
+    void aTileCollectiveNamingAbsentThreadsFailsTheLaunch() {
+        // 100 threads: the block's last tile of 8 (lanes 0-7 of warp 3) has only lanes 0-3.
+        int fields = 14;  // plain_tile_collectives' TileField count (PlainCudaTest)
+        CUdeviceptr out = alloc((long) fields * 100 * Sizeof.INT), in = upload(new int[100]);
+        String report = fails(CUresult.CUDA_ERROR_LAUNCH_FAILED,
+                () -> launch(plain, "plain_tile_collectives", 1, 100, 0, Pointer.to(out), Pointer.to(in), ints(0)));
+        assertContains(report, "mask 0x000000ff");
+        assertContains(report, "lanes 0x000000f0 that do not exist");
+        staysFailedThenRecovers(CUresult.CUDA_ERROR_LAUNCH_FAILED);
+    }
+
+    @Test
+    void aDeadlockThroughATileFailsTheLaunch() {
+        CUdeviceptr out = alloc(64 * Sizeof.INT);
+        String report = fails(CUresult.CUDA_ERROR_LAUNCH_FAILED, () -> launch(plain, "plain_tile_deadlock", 1, 64, 0, Pointer.to(out)));
+        assertContains(report, "deadlock");
+        assertContains(report, "__syncwarp with mask 0x0000ffff");
+        staysFailedThenRecovers(CUresult.CUDA_ERROR_LAUNCH_FAILED);
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     /** simfault_store_past_end over out[n]: thread 3 of block 1 stores {@code offset} elements past its end. */
@@ -255,6 +276,7 @@ class SimulatedFaultsTest {
         cuCtxSetCurrent(context);
         faults = module("simfaults");
         tests = module("simtest");
+        plain = module("plain_cuda");
     }
 
     private static CUmodule module(String name) throws IOException {
