@@ -122,6 +122,51 @@ public interface Kernels {
     void batchNormEvalBackward(Buffer x, Buffer gy, Buffer gamma, float eps, Buffer runningMean, Buffer runningVar,
             Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw);
 
+    /**
+     * Fused scaled dot-product attention (see {@link AttentionShape}): out = softmax(scale·q·kᵀ + mask)·v
+     * and lse[row] = log Σ_j exp(score), without forming the [queries, keys] scores in memory. q, k and
+     * v are contiguous from their offsets, all F32 or all BF16 (accumulated in float); mask F32 or null;
+     * out and lse F32, contiguous from 0.
+     */
+    void attention(AttentionShape s, Buffer q, int qOffset, Buffer k, int kOffset, Buffer v, int vOffset,
+            Buffer mask, Buffer out, Buffer lse);
+
+    /**
+     * The backward of {@link #attention} (FlashAttention-2's: scores recomputed from q, k and the saved
+     * lse): gq, gk, gv written, F32, contiguous from 0, shaped like q, k and v.
+     */
+    void attentionBackward(AttentionShape s, Buffer q, int qOffset, Buffer k, int kOffset, Buffer v, int vOffset,
+            Buffer mask, Buffer out, Buffer lse, Buffer gOut, Buffer gq, Buffer gk, Buffer gv);
+
+    /**
+     * In place over y [rows, cols], F32: invNorm[r] = 1 / max(‖y_r‖, eps) and y_r *= invNorm[r]
+     * (the epilogue of a normalised projection).
+     */
+    void normalizeRows(Buffer y, Buffer invNorm, int rows, int cols, float eps);
+
+    /**
+     * The backward of {@link #normalizeRows}, from its output y and invNorm: gRaw_r = invNorm[r]·(gy_r −
+     * y_r·(gy_r·y_r)) where the norm exceeded eps, gy_r·invNorm[r] where it was clamped.
+     */
+    void normalizeRowsBackward(Buffer y, Buffer invNorm, Buffer gy, Buffer gRaw, int rows, int cols, float eps);
+
+    /**
+     * Row and column log-sum-exps of the logits L = scale·a·bᵀ, a [n, d] and b [m, d] F32 contiguous
+     * from their offsets, computed tile by tile, never the n×m matrix: lseRows[i] = log Σ_j exp(L_ij)
+     * [n], lseCols[j] = log Σ_i exp(L_ij) [m].
+     */
+    void contrastiveLogSumExp(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
+            Buffer lseRows, Buffer lseCols);
+
+    /**
+     * The backward of the symmetric contrastive loss over the logits L = scale·a·bᵀ, recomputed tile
+     * by tile: with G_ij = exp(L_ij − lseRows[i]) + exp(L_ij − lseCols[j]) − 2·[j = i + diagonalOffset],
+     * ga = coefficient·scale·G·b [n, d] and, unless gb is null, gb = coefficient·scale·Gᵀ·a [m, d],
+     * both written; gScale[0] = coefficient·Σ_ij G_ij·L_ij (the gradient for log(scale)).
+     */
+    void contrastiveBackward(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
+            Buffer lseRows, Buffer lseCols, int diagonalOffset, float coefficient, Buffer ga, Buffer gb, Buffer gScale);
+
     /** One fused AdamW step in place on param, m and v (see jclip.kernels.cpu.AdamW); t counts from 1. */
     void adamW(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
             float eps, float weightDecay, int t);

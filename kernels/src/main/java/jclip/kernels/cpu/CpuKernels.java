@@ -1,5 +1,6 @@
 package jclip.kernels.cpu;
 
+import jclip.kernels.AttentionShape;
 import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.Conv2dShape;
@@ -246,6 +247,47 @@ public final class CpuKernels implements Kernels {
             Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw) {
         BatchNorm2d.backwardEval(f(x), 0, f(gy), 0, n, c, hw, f(runningMean), 0, f(runningVar), 0, f(gamma), 0, eps,
                 f(gx), 0, f(gGamma), 0, f(gBeta), 0);
+    }
+
+    @Override
+    public void attention(AttentionShape s, Buffer q, int qOffset, Buffer k, int kOffset, Buffer v, int vOffset,
+            Buffer mask, Buffer out, Buffer lse) {
+        Attention.forward(s, floats(q), qOffset, floats(k), kOffset, floats(v), vOffset, f(mask), f(out), f(lse));
+    }
+
+    @Override
+    public void attentionBackward(AttentionShape s, Buffer q, int qOffset, Buffer k, int kOffset, Buffer v, int vOffset,
+            Buffer mask, Buffer out, Buffer lse, Buffer gOut, Buffer gq, Buffer gk, Buffer gv) {
+        Attention.backward(s, floats(q), qOffset, floats(k), kOffset, floats(v), vOffset, f(mask), f(out), f(lse),
+                f(gOut), f(gq), f(gk), f(gv));
+    }
+
+    /** An F32 buffer's array, or a BF16 buffer widened (exactly) to a new one. */
+    private static float[] floats(Buffer b) {
+        return b.dtype() == DType.BF16 ? widenBf16(b) : f(b);
+    }
+
+    @Override
+    public void normalizeRows(Buffer y, Buffer invNorm, int rows, int cols, float eps) {
+        RowNormalize.forward(f(y), f(invNorm), rows, cols, eps);
+    }
+
+    @Override
+    public void normalizeRowsBackward(Buffer y, Buffer invNorm, Buffer gy, Buffer gRaw, int rows, int cols, float eps) {
+        RowNormalize.backward(f(y), f(invNorm), f(gy), f(gRaw), rows, cols, eps);
+    }
+
+    @Override
+    public void contrastiveLogSumExp(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
+            Buffer lseRows, Buffer lseCols) {
+        ContrastiveLoss.logSumExp(f(a), aOffset, f(b), bOffset, n, m, d, scale, f(lseRows), f(lseCols));
+    }
+
+    @Override
+    public void contrastiveBackward(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
+            Buffer lseRows, Buffer lseCols, int diagonalOffset, float coefficient, Buffer ga, Buffer gb, Buffer gScale) {
+        ContrastiveLoss.backward(f(a), aOffset, f(b), bOffset, n, m, d, scale, f(lseRows), f(lseCols), diagonalOffset,
+                coefficient, f(ga), f(gb), f(gScale));
     }
 
     @Override

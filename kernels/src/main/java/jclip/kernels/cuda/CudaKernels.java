@@ -1,5 +1,6 @@
 package jclip.kernels.cuda;
 
+import jclip.kernels.AttentionShape;
 import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.Conv2dShape;
@@ -273,6 +274,40 @@ public final class CudaKernels implements Kernels {
                 }
             }
         }
+    }
+
+    @Override
+    public void attention(AttentionShape s, Buffer q, int qOffset, Buffer k, int kOffset, Buffer v, int vOffset,
+            Buffer mask, Buffer out, Buffer lse) {
+        throw new UnsupportedOperationException("attention on CUDA: in progress");
+    }
+
+    @Override
+    public void attentionBackward(AttentionShape s, Buffer q, int qOffset, Buffer k, int kOffset, Buffer v, int vOffset,
+            Buffer mask, Buffer out, Buffer lse, Buffer gOut, Buffer gq, Buffer gk, Buffer gv) {
+        throw new UnsupportedOperationException("attention on CUDA: in progress");
+    }
+
+    @Override
+    public void normalizeRows(Buffer y, Buffer invNorm, int rows, int cols, float eps) {
+        throw new UnsupportedOperationException("normalizeRows on CUDA: in progress");
+    }
+
+    @Override
+    public void normalizeRowsBackward(Buffer y, Buffer invNorm, Buffer gy, Buffer gRaw, int rows, int cols, float eps) {
+        throw new UnsupportedOperationException("normalizeRows on CUDA: in progress");
+    }
+
+    @Override
+    public void contrastiveLogSumExp(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
+            Buffer lseRows, Buffer lseCols) {
+        throw new UnsupportedOperationException("contrastive loss on CUDA: in progress");
+    }
+
+    @Override
+    public void contrastiveBackward(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
+            Buffer lseRows, Buffer lseCols, int diagonalOffset, float coefficient, Buffer ga, Buffer gb, Buffer gScale) {
+        throw new UnsupportedOperationException("contrastive loss on CUDA: in progress");
     }
 
     @Override
