@@ -33,6 +33,35 @@ final class NormOps {
         return x.div(norm);
     }
 
+    /**
+     * x·w with each row divided by its Euclidean norm (clamped below at eps): the GEMM, then one
+     * kernel that normalises its rows in place and one that maps the gradient back through them, in
+     * place of the five element-wise ops and reductions of l2Normalize.
+     */
+    static Tensor normalizedLinear(Tensor x, Tensor w, float eps) {
+        if (w.ndim() != 2 || x.ndim() < 1 || x.size(-1) != w.size(0))
+            throw new IllegalArgumentException("normalizedLinear: x " + Shape.str(x.shapeRef()) + " and w " + Shape.str(w.shapeRef())
+                    + " (expected w [" + (x.ndim() < 1 ? "in" : x.size(-1)) + ", out])");
+        Tensor raw = MatmulOps.matmul(x, w);
+        return normalizeRows(raw, eps);
+    }
+
+    /**
+     * raw, freshly made by a product, normalised row by row in its own storage: the product's
+     * backward never reads its output, so raw stays in the graph only to pass the gradient on.
+     */
+    private static Tensor normalizeRows(Tensor raw, float eps) {
+        int cols = raw.size(-1), rows = raw.numel() / Math.max(cols, 1);
+        Tensor y = raw.detach();
+        Tensor invNorm = Tensor.empty(raw.device(), DType.F32, rows);
+        raw.kernels().normalizeRows(y.buffer(), invNorm.buffer(), rows, cols, eps);
+        return Autograd.record(y, "normalizeRows", g -> {
+            Tensor gRaw = Tensor.empty(g.device(), DType.F32, raw.shapeRef());
+            g.kernels().normalizeRowsBackward(y.buffer(), invNorm.buffer(), ViewOps.dense(g).buffer(), gRaw.buffer(), rows, cols, eps);
+            return new Tensor[] {gRaw};
+        }, raw);
+    }
+
     static Tensor batchNorm2d(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
             boolean training, float momentum, float eps) {
         PointwiseOps.requireF32(x, "batchNorm2d");
