@@ -2,6 +2,7 @@ package jclip.clip;
 
 import java.util.List;
 import jclip.nn.Attention;
+import jclip.tensor.Functional;
 import jclip.nn.Init;
 import jclip.nn.Layer;
 import jclip.nn.Linear;
@@ -36,7 +37,7 @@ final class AttentionPool2d extends Layer {
         Tensor q = Attention.splitHeads(qProj.forward(tokens.narrow(1, 0, 1)), heads);
         Tensor k = Attention.splitHeads(kProj.forward(tokens), heads);
         Tensor v = Attention.splitHeads(vProj.forward(tokens), heads);
-        Tensor pooled = Attention.mergeHeads(Attention.scaledDotProduct(q, k, v, null)); // [N, 1, C]
+        Tensor pooled = Attention.mergeHeads(Functional.scaledDotProductAttention(q, k, v, false)); // [N, 1, C]
         return cProj.forward(pooled.squeeze(1));
     }
 }

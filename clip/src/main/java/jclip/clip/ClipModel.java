@@ -11,6 +11,7 @@ import jclip.nn.LayerNorm;
 import jclip.nn.Module;
 import jclip.nn.Transformer;
 import jclip.tensor.Device;
+import jclip.tensor.Functional;
 import jclip.tensor.Rng;
 import jclip.tensor.Tensor;
 import jclip.tensor.io.SafeTensors;
@@ -32,8 +33,6 @@ public final class ClipModel extends Module {
     private final LayerNorm lnFinal;
     private final Tensor textProjection;
     private final Tensor logitScale;
-    /** The text transformer's attention mask: not state (the original does not save it), but model memory. */
-    private final Tensor causalMask;
 
     /** A new model initialised as the original (rng null: zeros, for loading weights into). */
     public ClipModel(ClipConfig config, Rng rng) {
@@ -44,21 +43,12 @@ public final class ClipModel extends Module {
                         config.visionLayers()[0], config.visionHeads(), config.embedDim(), rng)
                 : new ModifiedResNet(config.visionLayers(), config.embedDim(), config.visionHeads(),
                         config.imageResolution(), config.visionWidth(), rng));
-        causalMask = jclip.tensor.MemoryScope.untracked(causalMask(config.contextLength()));
-        transformer = child("transformer", new Transformer(textWidth, config.transformerLayers(), config.transformerHeads(), causalMask, rng));
+        transformer = child("transformer", new Transformer(textWidth, config.transformerLayers(), config.transformerHeads(), true, rng));
         tokenEmbedding = child("token_embedding", new Embedding(config.vocabSize(), textWidth, 0.02, rng));
         positionalEmbedding = parameter("positional_embedding", Init.normal(rng, 0.01, config.contextLength(), textWidth));
         lnFinal = child("ln_final", new LayerNorm(textWidth));
         textProjection = parameter("text_projection", Init.normal(rng, Math.pow(textWidth, -0.5), textWidth, config.embedDim()));
         logitScale = parameter("logit_scale", Tensor.scalar((float) Math.log(1 / 0.07)));
-    }
-
-    /** [L, L] with −inf above the diagonal: position i attends to positions ≤ i. */
-    private static Tensor causalMask(int length) {
-        float[] m = new float[length * length];
-        for (int i = 0; i < length; i++)
-            for (int j = i + 1; j < length; j++) m[i * length + j] = Float.NEGATIVE_INFINITY;
-        return Tensor.of(m, length, length);
     }
 
     /** A model holding the given weights, in OpenAI/open_clip or Hugging Face naming. */
@@ -97,23 +87,16 @@ public final class ClipModel extends Module {
         return config;
     }
 
-    @Override
-    public void close() {
-        super.close();
-        causalMask.close();
-    }
-
     /** Where the model's weights are; inputs from elsewhere are copied here first. */
     @Override
     public Device device() {
         return logitScale.device();
     }
 
-    /** Moves the model to {@code device} in place (parameters, buffers and the causal mask). */
+    /** Moves the model to {@code device} in place (parameters and buffers). */
     @Override
     public ClipModel to(Device device) {
         super.to(device);
-        causalMask.moveTo(device);
         return this;
     }
 
@@ -131,14 +114,38 @@ public final class ClipModel extends Module {
 
     /** images [N, 3, R, R] (on any device) to unnormalised features [N, embed] on the model's device. */
     public Tensor encodeImage(Tensor images) {
+        return visual.forward(checkedImages(images));
+    }
+
+    /**
+     * images to L2-normalised features [N, embed]: the projection and normalisation fused
+     * (Functional.normalizedLinear) where the tower ends in a projection (ViT).
+     */
+    public Tensor imageEmbeddings(Tensor images) {
+        if (visual instanceof VisionTransformer vit)
+            return Functional.normalizedLinear(vit.pooled(checkedImages(images)), vit.projection());
+        return encodeImage(images).l2Normalize(-1);
+    }
+
+    private Tensor checkedImages(Tensor images) {
         int r = config.imageResolution();
         if (images.ndim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)
             throw new IllegalArgumentException("images must be [N, 3, " + r + ", " + r + "], got " + java.util.Arrays.toString(images.shape()));
-        return visual.forward(images.to(device()).to(DType.F32));
+        return images.to(device()).to(DType.F32);
     }
 
     /** token ids [N, context] (I32 or I64, on any device) to unnormalised features [N, embed], taken at each row's largest id. */
     public Tensor encodeText(Tensor tokens) {
+        return pooledText(tokens).matmul(textProjection);
+    }
+
+    /** token ids to L2-normalised features [N, embed], the projection and normalisation fused. */
+    public Tensor textEmbeddings(Tensor tokens) {
+        return Functional.normalizedLinear(pooledText(tokens), textProjection);
+    }
+
+    /** The final layer norm's output at each row's end-of-text token [N, width]. */
+    private Tensor pooledText(Tensor tokens) {
         if (tokens.ndim() != 2 || tokens.size(1) != config.contextLength() || !tokens.dtype().isIndex())
             throw new IllegalArgumentException("tokens must be I32/I64 [N, " + config.contextLength() + "], got "
                     + tokens.dtype() + " " + java.util.Arrays.toString(tokens.shape()));
@@ -148,22 +155,23 @@ public final class ClipModel extends Module {
         x = lnFinal.forward(transformer.forward(x));
         // The end-of-text token has the largest id: pool there (the original's text.argmax(-1)).
         Tensor eot = tokens.to(DType.F32).argmax(-1, false).reshape(n, 1, 1).expand(n, 1, width).contiguous();
-        return x.gather(1, eot).squeeze(1).matmul(textProjection);
+        return x.gather(1, eot).squeeze(1);
     }
 
     /** exp(logit_scale) · cosine similarities, per image [N, M] and per text [M, N]. */
     public Logits forward(Tensor images, Tensor tokens) {
-        Tensor image = encodeImage(images).l2Normalize(-1);
-        Tensor text = encodeText(tokens).l2Normalize(-1);
+        Tensor image = imageEmbeddings(images);
+        Tensor text = textEmbeddings(tokens);
         Tensor perImage = logitScale.exp().mul(image.matmul(text.transpose(0, 1)));
         return new Logits(perImage, perImage.transpose(0, 1));
     }
 
-    /** The symmetric contrastive loss with labels 0..N-1: the mean of both cross-entropies. */
+    /**
+     * The symmetric contrastive loss with labels 0..N-1: the mean of both cross-entropies, fused and
+     * memory-linear in the batch (Functional.clipLoss).
+     */
     public Tensor loss(Tensor images, Tensor tokens) {
-        Logits logits = forward(images, tokens);
-        Tensor labels = Tensor.arange(images.size(0)).to(device());
-        return logits.perImage().crossEntropy(labels).add(logits.perText().crossEntropy(labels)).div(2f);
+        return Functional.clipLoss(imageEmbeddings(images), textEmbeddings(tokens), logitScale);
     }
 
     /** The learnable log temperature (initially ln(1/0.07)). */

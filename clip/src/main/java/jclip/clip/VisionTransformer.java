@@ -31,7 +31,7 @@ public final class VisionTransformer extends Layer {
         classEmbedding = parameter("class_embedding", Init.normal(rng, scale, width));
         positionalEmbedding = parameter("positional_embedding", Init.normal(rng, scale, grid * grid + 1, width));
         lnPre = child("ln_pre", new LayerNorm(width));
-        transformer = child("transformer", new Transformer(width, layers, heads, null, rng));
+        transformer = child("transformer", new Transformer(width, layers, heads, false, rng));
         lnPost = child("ln_post", new LayerNorm(width));
         proj = parameter("proj", Init.normal(rng, scale, width, outputDim));
     }
@@ -39,12 +39,22 @@ public final class VisionTransformer extends Layer {
     /** images [N, 3, R, R] to features [N, outputDim]. */
     @Override
     public Tensor forward(Tensor images) {
+        return pooled(images).matmul(proj);
+    }
+
+    /** The class token after ln_post [N, width]: the features before the projection. */
+    public Tensor pooled(Tensor images) {
         int n = images.size(0);
         Tensor x = conv1.forward(images);                       // [N, width, g, g]
         x = x.reshape(n, width, -1).permute(0, 2, 1);           // [N, g², width]
         Tensor cls = classEmbedding.reshape(1, 1, width).expand(n, 1, width);
         x = Tensor.cat(List.of(cls, x), 1).add(positionalEmbedding);
         x = transformer.forward(lnPre.forward(x));
-        return lnPost.forward(x.narrow(1, 0, 1).squeeze(1)).matmul(proj);
+        return lnPost.forward(x.narrow(1, 0, 1).squeeze(1));
+    }
+
+    /** proj [width, outputDim]. */
+    public Tensor projection() {
+        return proj;
     }
 }

@@ -2,20 +2,12 @@ package jclip.nn;
 
 import jclip.tensor.Tensor;
 
-/** Scaled dot-product attention, the one place a fused kernel will replace. */
+/**
+ * The layouts around multi-head attention: packed or per-tensor projections to heads and back. The
+ * attention itself is {@link jclip.tensor.Functional#scaledDotProductAttention}, one fused op.
+ */
 public final class Attention {
     private Attention() {}
-
-    /**
-     * softmax(q·kᵀ/√d + mask)·v for q [N, H, Lq, d], k and v [N, H, L, d]; mask [Lq, L] is added
-     * to the scores (−inf hides a position) or null.
-     */
-    public static Tensor scaledDotProduct(Tensor q, Tensor k, Tensor v, Tensor mask) {
-        int d = q.size(-1);
-        Tensor scores = q.mul((float) (1 / Math.sqrt(d))).matmul(k.transpose(-1, -2));
-        if (mask != null) scores = scores.add(mask);
-        return scores.softmax(-1).matmul(v);
-    }
 
     /**
      * Packed projections [N, L, 3·H·d] to q, k, v [N, H, L, d], each contiguous: one copy into

@@ -1,5 +1,6 @@
 package jclip.nn;
 
+import jclip.tensor.Functional;
 import jclip.tensor.Rng;
 import jclip.tensor.Tensor;
 
@@ -12,13 +13,13 @@ public final class MultiheadAttention extends Layer {
     public final Tensor inProjBias;
     public final Linear outProj;
     private final int heads;
-    private final Tensor mask;
+    private final boolean causal;
 
-    /** mask [L, L] is added to every head's scores (the text tower's causal mask), or null. */
-    public MultiheadAttention(int width, int heads, Tensor mask, Rng rng) {
+    /** causal: position i attends to positions up to i only (the text tower). */
+    public MultiheadAttention(int width, int heads, boolean causal, Rng rng) {
         if (width % heads != 0) throw new IllegalArgumentException("width " + width + " is not divisible by " + heads + " heads");
         this.heads = heads;
-        this.mask = mask;
+        this.causal = causal;
         inProjWeight = parameter("in_proj_weight", Init.xavierUniform(rng, width, 3 * width, 3 * width, width));
         inProjBias = parameter("in_proj_bias", Tensor.zeros(3 * width));
         outProj = child("out_proj", new Linear(width, width, true, rng));
@@ -30,6 +31,6 @@ public final class MultiheadAttention extends Layer {
     @Override
     public Tensor forward(Tensor x) {
         Tensor[] qkv = Attention.splitQkv(x.linear(inProjWeight, inProjBias), heads);
-        return outProj.forward(Attention.mergeHeads(Attention.scaledDotProduct(qkv[0], qkv[1], qkv[2], mask)));
+        return outProj.forward(Attention.mergeHeads(Functional.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], causal)));
     }
 }

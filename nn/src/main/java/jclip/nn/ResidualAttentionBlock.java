@@ -10,8 +10,8 @@ public final class ResidualAttentionBlock extends Layer {
     public final Mlp mlp;
     public final LayerNorm ln2;
 
-    public ResidualAttentionBlock(int width, int heads, Tensor mask, Rng rng) {
-        attn = child("attn", new MultiheadAttention(width, heads, mask, rng));
+    public ResidualAttentionBlock(int width, int heads, boolean causal, Rng rng) {
+        attn = child("attn", new MultiheadAttention(width, heads, causal, rng));
         ln1 = child("ln_1", new LayerNorm(width));
         mlp = child("mlp", new Mlp(width, rng));
         ln2 = child("ln_2", new LayerNorm(width));

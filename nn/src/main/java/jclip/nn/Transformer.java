@@ -16,12 +16,12 @@ public final class Transformer extends Layer {
     public final int layers;
     private final List<ResidualAttentionBlock> blocks = new ArrayList<>();
 
-    public Transformer(int width, int layers, int heads, Tensor mask, Rng rng) {
+    public Transformer(int width, int layers, int heads, boolean causal, Rng rng) {
         this.width = width;
         this.layers = layers;
         Sequential resblocks = child("resblocks", new Sequential());
         for (int i = 0; i < layers; i++) {
-            ResidualAttentionBlock b = new ResidualAttentionBlock(width, heads, mask, rng);
+            ResidualAttentionBlock b = new ResidualAttentionBlock(width, heads, causal, rng);
             resblocks.add(Integer.toString(i), b);
             blocks.add(b);
         }

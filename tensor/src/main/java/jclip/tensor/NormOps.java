@@ -28,7 +28,10 @@ final class NormOps {
         }, x, gamma, beta);
     }
 
+    /** Over the last dimension one kernel each way (normalizeRows); over another, the composition. */
     static Tensor l2Normalize(Tensor x, int dim, float eps) {
+        if (x.ndim() > 0 && (dim == -1 || dim == x.ndim() - 1) && x.dtype() == DType.F32)
+            return normalizeRows(x, ViewOps.copy(x.detach()), eps);
         Tensor norm = x.mul(x).sum(dim, true).sqrt().clampMin(eps);
         return x.div(norm);
     }
@@ -43,16 +46,16 @@ final class NormOps {
             throw new IllegalArgumentException("normalizedLinear: x " + Shape.str(x.shapeRef()) + " and w " + Shape.str(w.shapeRef())
                     + " (expected w [" + (x.ndim() < 1 ? "in" : x.size(-1)) + ", out])");
         Tensor raw = MatmulOps.matmul(x, w);
-        return normalizeRows(raw, eps);
+        return normalizeRows(raw, raw.detach(), eps);
     }
 
     /**
-     * raw, freshly made by a product, normalised row by row in its own storage: the product's
-     * backward never reads its output, so raw stays in the graph only to pass the gradient on.
+     * raw's rows normalised in y, a dense copy of raw outside the graph that is overwritten; y may
+     * share raw's storage when nothing reads raw's values again (a product's output: its backward
+     * never does), and raw stays in the graph only to pass the gradient on.
      */
-    private static Tensor normalizeRows(Tensor raw, float eps) {
+    private static Tensor normalizeRows(Tensor raw, Tensor y, float eps) {
         int cols = raw.size(-1), rows = raw.numel() / Math.max(cols, 1);
-        Tensor y = raw.detach();
         Tensor invNorm = Tensor.empty(raw.device(), DType.F32, rows);
         raw.kernels().normalizeRows(y.buffer(), invNorm.buffer(), rows, cols, eps);
         return Autograd.record(y, "normalizeRows", g -> {
