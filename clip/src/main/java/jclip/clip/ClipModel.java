@@ -174,6 +174,16 @@ public final class ClipModel extends Module {
         return Functional.clipLoss(imageEmbeddings(images), textEmbeddings(tokens), logitScale);
     }
 
+    /**
+     * Gradient checkpointing for the transformer blocks of both towers (the ModifiedResNet tower
+     * keeps its activations): each block is recomputed in the backward.
+     */
+    public ClipModel gradCheckpointing(boolean on) {
+        transformer.gradCheckpointing(on);
+        if (visual instanceof VisionTransformer vit) vit.gradCheckpointing(on);
+        return this;
+    }
+
     /** The learnable log temperature (initially ln(1/0.07)). */
     public Tensor logitScale() {
         return logitScale;

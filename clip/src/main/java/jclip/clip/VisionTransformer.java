@@ -53,6 +53,11 @@ public final class VisionTransformer extends Layer {
         return lnPost.forward(x.narrow(1, 0, 1).squeeze(1));
     }
 
+    /** Recompute each transformer block in the backward instead of keeping its activations. */
+    public void gradCheckpointing(boolean on) {
+        transformer.gradCheckpointing(on);
+    }
+
     /** proj [width, outputDim]. */
     public Tensor projection() {
         return proj;

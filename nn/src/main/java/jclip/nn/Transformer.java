@@ -43,9 +43,21 @@ public final class Transformer extends Layer {
         }
     }
 
+    private boolean checkpointing;
+
+    /**
+     * With checkpointing on, each block's activations are dropped after its forward and recomputed
+     * in the backward (Autograd.checkpoint): training memory of one block instead of all of them,
+     * for about one more forward of compute.
+     */
+    public Transformer gradCheckpointing(boolean on) {
+        checkpointing = on;
+        return this;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
-        for (ResidualAttentionBlock b : blocks) x = b.forward(x);
+        for (ResidualAttentionBlock b : blocks) x = checkpointing ? Autograd.checkpoint(b::forward, x) : b.forward(x);
         return x;
     }
 }

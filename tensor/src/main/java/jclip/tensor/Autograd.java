@@ -67,6 +67,35 @@ public final class Autograd {
         return ENABLED.get();
     }
 
+    /**
+     * f(x) without keeping f's activations (gradient checkpointing): the forward runs without
+     * recording and frees everything but the result; the backward runs f again on x, recording,
+     * under the forward's {@link Autocast} mode, and back-propagates through it, so the parameters f
+     * uses get their gradients then. f must compute the same values both times (no randomness).
+     * When x needs no gradient, f runs as it is.
+     */
+    public static Tensor checkpoint(java.util.function.UnaryOperator<Tensor> f, Tensor x) {
+        if (!needsGrad(x)) return f.apply(x);
+        boolean bf16 = Autocast.isEnabled();
+        Tensor y;
+        try (MemoryScope scope = MemoryScope.open(); NoGrad g = noGrad()) {
+            y = scope.keep(f.apply(x));
+        }
+        return record(y, "checkpoint", g -> {
+            Tensor input = x.alias().requiresGrad(true);
+            Tensor again;
+            boolean previous = ENABLED.get();
+            ENABLED.set(true);
+            try (Autocast a = bf16 ? Autocast.bf16() : null) {
+                again = f.apply(input);
+            } finally {
+                ENABLED.set(previous);
+            }
+            backward(again, g);
+            return new Tensor[] {input.grad() == null ? null : input.grad().alias()};
+        }, x);
+    }
+
     /** Whether an op on these inputs must record a node. */
     static boolean needsGrad(Tensor... inputs) {
         if (!ENABLED.get()) return false;

@@ -72,8 +72,13 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--grad-clip", description = "Clip the global gradient norm at this value; 0 = off (default: ${DEFAULT-VALUE}).")
     double gradClip = 1.0;
 
-    @Option(names = "--accumulation", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--accum-freq", "--accumulation"}, description = "Micro-batches per step, as one contrastive batch of "
+            + "accum-freq × batch-size pairs at the memory of one micro-batch (default: ${DEFAULT-VALUE}).")
     int accumulation = 1;
+
+    @Option(names = "--grad-checkpointing", description = "Recompute each transformer block in the backward instead of "
+            + "keeping its activations: less memory, about one more forward of compute.")
+    boolean gradCheckpointing;
 
     @Option(names = "--checkpoint-every", description = "Steps between checkpoints; 0 = only at the end (default: ${DEFAULT-VALUE}).")
     int checkpointEvery = 200;
@@ -129,13 +134,13 @@ class TrainCommand implements Callable<Integer> {
         ClipTokenizer tok = tokenizer(source, console);
         ClipConfig config = ModelPresets.resolve(model, tok.vocabSize(), context);
         TrainOptions options = new TrainOptions(steps, batchSize, lr, warmup, weightDecay, gradClip, accumulation,
-                checkpointEvery, keepCheckpoints, seed, out, precisionMode);
+                checkpointEvery, keepCheckpoints, seed, out, precisionMode, gradCheckpointing);
         Preprocess preprocess = augment ? Preprocess.train(resolution) : Preprocess.eval(resolution);
 
         Path latest = resume ? Checkpoint.latest(options.checkpointDir()) : null;
         if (resume && latest == null) throw new IllegalArgumentException("--resume: no checkpoint in " + options.checkpointDir());
         if (latest != null) MetricsLog.truncateAfter(out.resolve("metrics.jsonl"), Checkpoint.readState(latest).step());
-        try (ClipModel clip = new ClipModel(config, new Rng(seed)).to(onDevice);
+        try (ClipModel clip = new ClipModel(config, new Rng(seed)).to(onDevice).gradCheckpointing(gradCheckpointing);
                 MetricsLog metrics = new MetricsLog(out.resolve("metrics.jsonl"));
                 Listeners listeners = new Listeners(metrics, console);
                 Trainer trainer = new Trainer(clip, tok, (epoch, skip) -> loader(source, preprocess, epoch, skip, console),

@@ -90,23 +90,17 @@ public final class Trainer implements AutoCloseable {
         while (step < options.steps()) {
             long start = System.nanoTime();
             double lr = schedule.lr(step);
-            double loss = 0;
+            List<Batch> micro = new ArrayList<>(options.accumulation());
+            double loss;
             int images = 0;
-            for (int micro = 0; micro < options.accumulation(); micro++) {
-                Batch batch = nextBatch();
-                try (MemoryScope scope = MemoryScope.open()) {
-                    Tensor tokens = tokenizer.tokenize(batch.captions(), model.config().contextLength(), true);
-                    Tensor l = loss(batch, tokens);
-                    double value = l.item();
-                    if (!Double.isFinite(value))
-                        throw new TrainingDivergedException("loss is " + value + " at step " + (step + 1)
-                                + "; training stopped, the last checkpoint (" + lastCheckpointName() + ") is intact");
-                    loss += value / options.accumulation();
-                    (options.accumulation() == 1 ? l : l.div(options.accumulation())).backward();
-                    images += batch.size();
-                } finally {
-                    batch.close();
+            try {
+                for (int k = 0; k < options.accumulation(); k++) {
+                    micro.add(nextBatch());
+                    images += micro.get(k).size();
                 }
+                loss = options.accumulation() == 1 ? backwardOne(micro.get(0)) : backwardAccumulated(micro);
+            } finally {
+                micro.forEach(Batch::close);
             }
             double norm = options.gradClipNorm() > 0
                     ? GradClip.clipGlobalNorm(model.namedParameters().values(), options.gradClipNorm()) : Double.NaN;
@@ -126,15 +120,75 @@ public final class Trainer implements AutoCloseable {
         return losses;
     }
 
-    /**
-     * The micro-batch's contrastive loss, with its matrix products in bf16 under mixed precision.
-     * Only the forward runs in the scope: the recorded backward rules keep the forward's precision.
-     */
-    private Tensor loss(Batch batch, Tensor tokens) {
-        if (options.precision() == TrainOptions.Precision.FLOAT32) return model.loss(batch.images(), tokens);
-        try (Autocast a = Autocast.bf16()) {
-            return model.loss(batch.images(), tokens);
+    /** One batch: its loss, back-propagated. */
+    private double backwardOne(Batch batch) {
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor tokens = tokens(batch);
+            Tensor loss;
+            try (Autocast a = autocast()) {
+                loss = model.loss(batch.images(), tokens);
+            }
+            double value = checkedLoss(loss);
+            loss.backward();
+            return value;
         }
+    }
+
+    /**
+     * K micro-batches as one contrastive batch (GradCache): every micro-batch's embeddings without
+     * graphs, the loss over all of them and its gradients for the embeddings (and the temperature),
+     * then each micro-batch encoded again with its graph and back-propagated from its slice.
+     */
+    private double backwardAccumulated(List<Batch> micro) {
+        try (MemoryScope scope = MemoryScope.open()) {
+            List<Tensor> tokens = new ArrayList<>(), images = new ArrayList<>(), texts = new ArrayList<>();
+            for (Batch b : micro) tokens.add(tokens(b));
+            for (int k = 0; k < micro.size(); k++) {
+                try (MemoryScope cache = MemoryScope.open(); Autograd.NoGrad g = Autograd.noGrad(); Autocast a = autocast()) {
+                    images.add(cache.keep(model.imageEmbeddings(micro.get(k).images())));
+                    texts.add(cache.keep(model.textEmbeddings(tokens.get(k))));
+                }
+            }
+            Tensor allImages = Tensor.cat(images, 0).requiresGrad(true), allTexts = Tensor.cat(texts, 0).requiresGrad(true);
+            Tensor loss = jclip.tensor.Functional.clipLoss(allImages, allTexts, model.logitScale());
+            double value = checkedLoss(loss);
+            loss.backward();
+            int start = 0;
+            for (int k = 0; k < micro.size(); k++) {
+                int n = micro.get(k).size();
+                try (MemoryScope step = MemoryScope.open()) {
+                    Tensor surrogate;
+                    try (Autocast a = autocast()) {
+                        Tensor image = model.imageEmbeddings(micro.get(k).images());
+                        Tensor text = model.textEmbeddings(tokens.get(k));
+                        // Σ features·(their gradient in the whole batch's loss): its gradient for the
+                        // parameters is this micro-batch's share of the whole batch's.
+                        surrogate = image.mul(allImages.grad().narrow(0, start, n)).sum()
+                                .add(text.mul(allTexts.grad().narrow(0, start, n)).sum());
+                    }
+                    surrogate.backward();
+                }
+                start += n;
+            }
+            return value;
+        }
+    }
+
+    private Tensor tokens(Batch batch) {
+        return tokenizer.tokenize(batch.captions(), model.config().contextLength(), true);
+    }
+
+    /** bf16 products under mixed precision; null (no scope) in float32. */
+    private Autocast autocast() {
+        return options.precision() == TrainOptions.Precision.BF16 ? Autocast.bf16() : null;
+    }
+
+    private double checkedLoss(Tensor loss) {
+        double value = loss.item();
+        if (!Double.isFinite(value))
+            throw new TrainingDivergedException("loss is " + value + " at step " + (step + 1)
+                    + "; training stopped, the last checkpoint (" + lastCheckpointName() + ") is intact");
+        return value;
     }
 
     private String lastCheckpointName() {

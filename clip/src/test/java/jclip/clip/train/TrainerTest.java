@@ -60,7 +60,7 @@ class TrainerTest {
     }
 
     static TrainOptions options(Path out, int steps, int checkpointEvery, double lr, TrainOptions.Precision precision) {
-        return new TrainOptions(steps, 16, lr, 2, 0.1, 1.0, 1, checkpointEvery, 5, 9, out, precision);
+        return new TrainOptions(steps, 16, lr, 2, 0.1, 1.0, 1, checkpointEvery, 5, 9, out, precision, false);
     }
 
     /** The losses of 4 steps at lr 1e-3 on the given device and precision; the weights stay float32 throughout. */
@@ -146,6 +146,67 @@ class TrainerTest {
         List<Double> cpu = run4Steps(dir.resolve("cpu"), Device.cpu(), TrainOptions.Precision.BF16);
         for (int i = 0; i < cpu.size(); i++)
             assertEquals(cpu.get(i), bf16.get(i), 1e-4 * cpu.get(i), "bf16 loss at step " + (i + 1) + " on CUDA and on the CPU");
+    }
+
+    /** One step's loss and parameter update at the given micro-batch size and accumulation. */
+    private record StepResult(double loss, Map<String, float[]> update) {}
+
+    private static StepResult oneStep(Path out, ShapesDataset set, int batchSize, int accumulation, boolean checkpointing) throws Exception {
+        Batches loader = (epoch, skip) -> DataLoader.builder(set).preprocess(Preprocess.eval(RES)).batchSize(batchSize).seed(9)
+                .epoch(epoch).skip(skip).dropLast(true).threads(1).build();
+        TrainOptions o = new TrainOptions(1, batchSize, 1e-3, 0, 0.1, 0, accumulation, 0, 5, 9, out,
+                TrainOptions.Precision.FLOAT32, checkpointing);
+        try (ClipModel m = model().gradCheckpointing(checkpointing); Trainer t = new Trainer(m, tokenizer, loader, o, new Trainer.Listener() {})) {
+            Map<String, float[]> before = new java.util.TreeMap<>();
+            for (var e : m.namedParameters().entrySet()) before.put(e.getKey(), e.getValue().toFloatArray());
+            double loss = t.run().get(0);
+            Map<String, float[]> update = new java.util.TreeMap<>();
+            for (var e : m.namedParameters().entrySet()) {
+                float[] after = e.getValue().toFloatArray(), was = before.get(e.getKey());
+                for (int i = 0; i < after.length; i++) after[i] -= was[i];
+                update.put(e.getKey(), after);
+            }
+            return new StepResult(loss, update);
+        }
+    }
+
+    /** ‖a − b‖ over every parameter's update, relative to ‖b‖. */
+    private static double relativeDifference(Map<String, float[]> a, Map<String, float[]> b) {
+        double diff = 0, norm = 0;
+        for (var e : b.entrySet()) {
+            float[] x = a.get(e.getKey()), y = e.getValue();
+            for (int i = 0; i < y.length; i++) {
+                diff += (double) (x[i] - y[i]) * (x[i] - y[i]);
+                norm += (double) y[i] * y[i];
+            }
+        }
+        return Math.sqrt(diff / norm);
+    }
+
+    /**
+     * --accum-freq 8 at micro-batch 32 is one contrastive batch of 256: the same loss and the same
+     * AdamW update (up to float32 reordering) as a step on the 256 pairs at once, while the old
+     * per-micro-batch accumulation would have averaged eight losses over 32 pairs each.
+     */
+    @Test
+    void eightMicroBatchesOf32EqualOneBatchOf256(@TempDir Path dir) throws Exception {
+        ShapesDataset set = ShapesDataset.train(7, 256, RES);
+        StepResult whole = oneStep(dir.resolve("whole"), set, 256, 1, false);
+        StepResult accumulated = oneStep(dir.resolve("accumulated"), set, 32, 8, false);
+        assertEquals(whole.loss(), accumulated.loss(), 1e-5 * whole.loss(), "loss of the effective batch");
+        assertTrue(whole.loss() > Math.log(32) + 0.5, "the loss is over 256 pairs (ln 256 = 5.5), not 32: " + whole.loss());
+        double difference = relativeDifference(accumulated.update(), whole.update());
+        assertTrue(difference < 1e-3, "updates differ by " + difference + " relative");
+    }
+
+    /** Recomputing every transformer block in the backward changes neither the loss nor the update. */
+    @Test
+    void gradientCheckpointingGivesTheSameStep(@TempDir Path dir) throws Exception {
+        StepResult plain = oneStep(dir.resolve("plain"), data, 16, 2, false);
+        StepResult checkpointed = oneStep(dir.resolve("checkpointed"), data, 16, 2, true);
+        assertEquals(plain.loss(), checkpointed.loss(), 0.0, "the forward is the same computation");
+        double difference = relativeDifference(checkpointed.update(), plain.update());
+        assertTrue(difference < 1e-5, "updates differ by " + difference + " relative");
     }
 
     @Test
