@@ -91,25 +91,52 @@ public record ClipConfig(int embedDim, int imageResolution, int[] visionLayers, 
         return o.toString();
     }
 
+    /**
+     * A configuration from the JSON of {@link #toJson()}.
+     *
+     * @throws IllegalArgumentException naming the problem: not JSON, not an object, a missing or non-numeric field
+     */
     public static ClipConfig fromJson(String json) {
+        com.google.gson.JsonObject o;
         try {
-            com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
-            com.google.gson.JsonElement layers = o.get("vision_layers");
-            int[] vl;
-            if (layers.isJsonArray()) {
-                var a = layers.getAsJsonArray();
-                vl = new int[a.size()];
-                for (int i = 0; i < vl.length; i++) vl[i] = a.get(i).getAsInt();
-            } else {
-                vl = new int[] {layers.getAsInt()};
-            }
-            var patch = o.get("vision_patch_size");
-            return new ClipConfig(o.get("embed_dim").getAsInt(), o.get("image_resolution").getAsInt(), vl,
-                    o.get("vision_width").getAsInt(), patch == null || patch.isJsonNull() ? 0 : patch.getAsInt(),
-                    o.get("context_length").getAsInt(), o.get("vocab_size").getAsInt(), o.get("transformer_width").getAsInt(),
-                    o.get("transformer_heads").getAsInt(), o.get("transformer_layers").getAsInt());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a CLIP configuration: " + json + " (" + e.getMessage() + ")", e);
+            com.google.gson.JsonElement root = com.google.gson.JsonParser.parseString(json);
+            if (!root.isJsonObject()) throw new IllegalArgumentException("not a CLIP configuration: a JSON object is needed, got " + root);
+            o = root.getAsJsonObject();
+        } catch (com.google.gson.JsonParseException e) {
+            Throwable why = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalArgumentException("not valid JSON: " + why.getMessage(), e);
+        }
+        com.google.gson.JsonElement layers = field(o, "vision_layers");
+        int[] vl;
+        if (layers.isJsonArray()) {
+            var a = layers.getAsJsonArray();
+            vl = new int[a.size()];
+            for (int i = 0; i < vl.length; i++) vl[i] = number(a.get(i), "vision_layers");
+        } else {
+            vl = new int[] {number(layers, "vision_layers")};
+        }
+        var patch = o.get("vision_patch_size");
+        return new ClipConfig(intField(o, "embed_dim"), intField(o, "image_resolution"), vl, intField(o, "vision_width"),
+                patch == null || patch.isJsonNull() ? 0 : number(patch, "vision_patch_size"), intField(o, "context_length"),
+                intField(o, "vocab_size"), intField(o, "transformer_width"), intField(o, "transformer_heads"),
+                intField(o, "transformer_layers"));
+    }
+
+    private static com.google.gson.JsonElement field(com.google.gson.JsonObject o, String key) {
+        com.google.gson.JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) throw new IllegalArgumentException("not a CLIP configuration: no \"" + key + "\"");
+        return e;
+    }
+
+    private static int intField(com.google.gson.JsonObject o, String key) {
+        return number(field(o, key), key);
+    }
+
+    private static int number(com.google.gson.JsonElement e, String key) {
+        try {
+            return e.getAsInt();
+        } catch (RuntimeException bad) {
+            throw new IllegalArgumentException("not a CLIP configuration: \"" + key + "\" is " + e + ", not a whole number", bad);
         }
     }
 

@@ -121,7 +121,8 @@ public final class ClipTokenizer {
      * @param mergesFile the merges file
      * @return the tokenizer
      * @throws UncheckedIOException if the file cannot be read
-     * @throws IllegalArgumentException if a merge line does not have two symbols
+     * @throws IllegalArgumentException if the file is empty, is named .gz but is not gzip, or a
+     *     merge line does not have two symbols
      */
     public static ClipTokenizer load(Path mergesFile) {
         return load(mergesFile, ORIGINAL_MERGE_LIMIT);
@@ -139,6 +140,8 @@ public final class ClipTokenizer {
         if (maxMerges < 0) throw new IllegalArgumentException("maxMerges " + maxMerges + " < 0");
         List<String[]> merges = new ArrayList<>(Math.min(maxMerges, ORIGINAL_MERGE_LIMIT));
         List<String> lines = readLines(mergesFile, maxMerges + 1L);
+        // An empty file would give a tokenizer of bytes only, with ids a model trained on merges never saw.
+        if (lines.stream().allMatch(String::isBlank)) throw new IllegalArgumentException(mergesFile + ": empty, not a BPE merges file");
         for (int i = 1; i < lines.size() && merges.size() < maxMerges; i++) {
             String[] m = parseMerge(lines.get(i), mergesFile, i + 1);
             if (m != null) merges.add(m);
@@ -211,7 +214,10 @@ public final class ClipTokenizer {
         return new ClipTokenizer(merges, encoder, idToToken, start, end);
     }
 
-    /** An input stream of a file, gunzipped where it starts with the gzip magic bytes. */
+    /**
+     * An input stream of a file, gunzipped where it starts with the gzip magic bytes. A file named
+     * {@code .gz} without them is refused: read as plain text it would be taken for merges.
+     */
     private static InputStream openStream(Path file) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         try {
@@ -219,7 +225,10 @@ public final class ClipTokenizer {
             int b0 = in.read();
             int b1 = in.read();
             in.reset();
-            return b0 == 0x1F && b1 == 0x8B ? new GZIPInputStream(in, 1 << 16) : in;
+            boolean gzip = b0 == 0x1F && b1 == 0x8B;
+            if (!gzip && file.getFileName().toString().endsWith(".gz"))
+                throw new IllegalArgumentException(file + ": named .gz but not gzip-compressed");
+            return gzip ? new GZIPInputStream(in, 1 << 16) : in;
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;

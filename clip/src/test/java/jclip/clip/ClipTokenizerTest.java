@@ -348,4 +348,21 @@ class ClipTokenizerTest {
         assertEquals("cat ", bytesOnly.decode(bytesOnly.encode("Cat")));
         assertEquals(3, bytesOnly.encode("cat").length);
     }
+
+    /** Both would otherwise load as a tokenizer of bytes only, silently other ids than the model's. */
+    @Test
+    void anEmptyFileAndAGzNameWithoutGzipAreRefused(@TempDir Path dir) throws IOException {
+        Path empty = dir.resolve("empty.txt.gz");
+        Files.write(empty, new byte[0]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClipTokenizer.load(empty));
+        assertEquals(empty + ": named .gz but not gzip-compressed", e.getMessage());
+        Path blank = dir.resolve("blank.txt");
+        Files.writeString(blank, "\n\n");
+        e = assertThrows(IllegalArgumentException.class, () -> ClipTokenizer.load(blank));
+        assertEquals(blank + ": empty, not a BPE merges file", e.getMessage());
+        Path plain = dir.resolve("merges.txt.gz");
+        Files.writeString(plain, "#version: 0.2\ni n\n");
+        e = assertThrows(IllegalArgumentException.class, () -> ClipTokenizer.load(plain));
+        assertTrue(e.getMessage().contains("not gzip"), e.getMessage());
+    }
 }

@@ -22,5 +22,7 @@ final class DemoCommand extends TrainCommand {
         checkpointEvery = 0;
         evalData = "shapes-heldout";
         out = java.nio.file.Path.of("runs/demo");
+        // The demo is meant to be run again as it is: each run replaces the last one's folder.
+        overwrite = true;
     }
 }

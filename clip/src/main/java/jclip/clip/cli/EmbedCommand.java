@@ -12,10 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import jclip.clip.ClipModel;
 import jclip.tensor.Device;
 import jclip.clip.ClipTokenizer;
+import jclip.clip.data.Images;
 import jclip.clip.data.Preprocess;
 import jclip.kernels.DType;
 import jclip.tensor.Autograd;
@@ -49,7 +49,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "Scale each embedding to unit length.")
     boolean normalize;
 
-    @Option(names = "--batch-size", description = "Items per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", converter = Flags.Positive.class, description = "Items per batch (default: ${DEFAULT-VALUE}).")
     int batchSize = 64;
 
     @Option(names = "--out", required = true, description = "Output file: .safetensors ([N, embed] under \"embeddings\") or .jsonl (one object per item).")
@@ -77,15 +77,14 @@ final class EmbedCommand implements Callable<Integer> {
                     List<Path> chunk = inputs.images.subList(i, Math.min(i + batchSize, inputs.images.size()));
                     float[] pixels = new float[chunk.size() * 3 * r * r];
                     for (int k = 0; k < chunk.size(); k++) {
-                        BufferedImage img = ImageIO.read(chunk.get(k).toFile());
-                        if (img == null) throw new IllegalArgumentException(chunk.get(k) + ": not a readable image");
+                        BufferedImage img = Images.read(chunk.get(k)); // its messages name the file
                         System.arraycopy(pre.apply(img), 0, pixels, k * 3 * r * r, 3 * r * r);
                         keys.add(chunk.get(k).toString());
                     }
                     parts.add(clip.encodeImage(Tensor.fromHost(pixels, DType.F32, chunk.size(), 3, r, r)));
                 }
             } else {
-                ClipTokenizer tok = model.tokenizer();
+                ClipTokenizer tok = model.tokenizer(clip);
                 for (int i = 0; i < inputs.texts.size(); i += batchSize) {
                     List<String> chunk = inputs.texts.subList(i, Math.min(i + batchSize, inputs.texts.size()));
                     parts.add(clip.encodeText(tok.tokenize(chunk, clip.config().contextLength(), true)));

@@ -26,13 +26,13 @@ final class LinearProbeCommand implements Callable<Integer> {
     @Option(names = "--test-data", required = true, description = "Labelled test images, e.g. fashion-mnist-test.")
     String testData;
 
-    @Option(names = "--train-size", description = "Use at most this many training images (default: all).")
+    @Option(names = "--train-size", converter = Flags.Positive.class, description = "Use at most this many training images (default: all).")
     Integer trainSize;
 
-    @Option(names = "--data-size", description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data-size", converter = Flags.Positive.class, description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
     int dataSize = 2000;
 
-    @Option(names = "--validation", description = "Fraction of the training images held out to choose L2 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--validation", converter = Flags.Fraction.class, description = "Fraction of the training images held out to choose L2 (default: ${DEFAULT-VALUE}).")
     double validation = 0.2;
 
     @Mixin

@@ -7,10 +7,10 @@ import picocli.CommandLine.Option;
 
 /** --batch-size and --threads for the commands that read a whole data set in order. */
 final class LoaderOptions {
-    @Option(names = "--batch-size", description = "Items per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", converter = Flags.Positive.class, description = "Items per batch (default: ${DEFAULT-VALUE}).")
     int batchSize = 256;
 
-    @Option(names = "--threads", description = "Image decoding threads (default: all cores).")
+    @Option(names = "--threads", converter = Flags.Positive.class, description = "Image decoding threads (default: all cores).")
     Integer threads;
 
     /** One pass over source, every example kept. */

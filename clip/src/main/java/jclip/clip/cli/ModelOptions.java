@@ -23,7 +23,8 @@ final class ModelOptions {
         return ClipModel.load(modelFile()).eval();
     }
 
-    ClipTokenizer tokenizer() throws IOException {
-        return Checkpoints.tokenizer(tokenizer, modelFile());
+    /** The tokenizer for the loaded model, refused when its vocabulary is not the model's. */
+    ClipTokenizer tokenizer(ClipModel model) throws IOException {
+        return Checkpoints.tokenizer(tokenizer, modelFile(), model.config());
     }
 }

@@ -22,7 +22,12 @@ final class ModelPresets {
             default -> {
                 Path p = Path.of(name);
                 if (!Files.isRegularFile(p)) throw new IllegalArgumentException("--model '" + name + "' is not one of: " + HELP);
-                ClipConfig c = ClipConfig.fromJson(Files.readString(p));
+                ClipConfig c;
+                try {
+                    c = ClipConfig.fromJson(Files.readString(p));
+                } catch (IllegalArgumentException | java.nio.charset.MalformedInputException e) {
+                    throw new IllegalArgumentException("--model " + p + ": " + e.getMessage(), e);
+                }
                 yield new ClipConfig(c.embedDim(), c.imageResolution(), c.visionLayers(), c.visionWidth(), c.visionPatchSize(),
                         contextLength, vocabSize, c.transformerWidth(), c.transformerHeads(), c.transformerLayers());
             }

@@ -26,7 +26,7 @@ final class RetrievalCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Image-caption pairs: " + DataSpec.HELP + ".")
     String data;
 
-    @Option(names = "--data-size", description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data-size", converter = Flags.Positive.class, description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
     int dataSize = 1000;
 
     @Mixin
@@ -47,8 +47,8 @@ final class RetrievalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Device onDevice = device.resolve();
-        ClipTokenizer tok = model.tokenizer();
         try (ClipModel clip = model.load().to(onDevice); MemoryScope scope = MemoryScope.open()) {
+            ClipTokenizer tok = model.tokenizer(clip);
             int r = clip.config().imageResolution();
             ImageTextSource source = DataSpec.open(data, seed, dataSize, r, csv);
             Features.Encoded images;

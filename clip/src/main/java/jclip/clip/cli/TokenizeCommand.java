@@ -15,7 +15,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", required = true, description = "A BPE merges file (.txt or .txt.gz), e.g. the original bpe_simple_vocab_16e6.txt.gz.")
     Path tokenizer;
 
-    @Option(names = "--context", description = "Context length for the padded form (default: ${DEFAULT-VALUE}).", defaultValue = "77")
+    @Option(names = "--context", converter = Flags.Positive.class, description = "Context length for the padded form (default: ${DEFAULT-VALUE}).", defaultValue = "77")
     int context;
 
     @Option(names = "--padded", description = "Print the padded [start, ids, end, 0...] rows that the model reads.")

@@ -30,7 +30,7 @@ final class ZeroShotCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Labelled data: shapes-heldout, fashion-mnist-test[:DIR], fashion-mnist[:DIR].")
     String data;
 
-    @Option(names = "--data-size", defaultValue = "2000", description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data-size", converter = Flags.Positive.class, defaultValue = "2000", description = "Examples of a generated set (default: ${DEFAULT-VALUE}).")
     int dataSize;
 
     @Mixin
@@ -51,8 +51,8 @@ final class ZeroShotCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Device onDevice = device.resolve();
-        ClipTokenizer tok = model.tokenizer();
         try (ClipModel clip = model.load().to(onDevice)) {
+            ClipTokenizer tok = model.tokenizer(clip);
             int r = clip.config().imageResolution();
             ImageTextSource source = DataSpec.open(data, seed, dataSize, r, new CsvColumns());
             ZeroShot.Result result = evaluate(clip, tok, source, loader, r, spec.commandLine().getOut());
@@ -79,6 +79,7 @@ final class ZeroShotCommand implements Callable<Integer> {
                 }
             }
             ZeroShot.Result r = zs.result();
+            if (r.images() == 0) throw new IllegalArgumentException(source.describe() + ": no images to classify (every one was bad?)");
             out.printf("zero-shot on %s (%,d images, %d classes, %d prompt templates):%n", source.describe(), r.images(),
                     r.classNames().size(), source.templates().size());
             out.printf("  top-1 %.1f%%   top-5 %.1f%%%n", 100 * r.top1(), 100 * r.top5());

@@ -1,7 +1,6 @@
 package jclip.clip.data;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,8 +18,9 @@ import java.util.List;
  *
  * <p>The table is read when the source is opened; a missing table or a header without the
  * columns is an {@link IOException} at once. A bad row (missing field, empty path or caption,
- * unterminated quote) or a bad image (missing, unreadable, corrupt) comes out as a bad example
- * whose origin is {@code table:line (path)}, for the {@link DataLoader} to report or fail on.
+ * unterminated quote, bytes that are not UTF-8) or a bad image (missing, unreadable, corrupt)
+ * comes out as a bad example whose origin is {@code table:line (path)}, for the
+ * {@link DataLoader} to report or fail on.
  */
 public final class CsvImageFolder extends IndexedSource {
     private final Path table;
@@ -99,16 +99,17 @@ public final class CsvImageFolder extends IndexedSource {
 
         /** Reads the table. */
         public CsvImageFolder open() throws IOException {
+            if (Files.isDirectory(table)) throw new IOException(table + " is a directory, not a caption table");
             if (!Files.isRegularFile(table)) throw new NoSuchFileException(table.toString(), null, "caption table not found: " + table.toAbsolutePath());
             String name = table.getFileName().toString().toLowerCase();
             char sep = separator != null ? separator : (name.endsWith(".tsv") || name.endsWith(".tab") ? '\t' : ',');
             Path root = imageRoot != null ? imageRoot : table.toAbsolutePath().getParent();
-            String text = Files.readString(table, StandardCharsets.UTF_8);
-            if (text.startsWith("\uFEFF")) text = text.substring(1);
-            List<Record> records = parse(text, sep);
+            Utf8Lines text = Utf8Lines.decode(Files.readAllBytes(table));
+            List<Record> records = parse(text.text(), sep);
             if (records.isEmpty()) throw new IOException(table + ": empty, no header row");
             Record header = records.get(0);
-            if (header.problem != null) throw new IOException(table + ":" + header.line + ": bad header: " + header.problem);
+            String headerProblem = header.problem != null ? header.problem : text.problem(header.line, header.lastLine);
+            if (headerProblem != null) throw new IOException(table + ":" + header.line + ": bad header: " + headerProblem);
             int imageCol = header.fields.indexOf(imageKey), captionCol = header.fields.indexOf(captionKey);
             if (imageCol < 0 || captionCol < 0)
                 throw new IOException(table + ":" + header.line + ": the header " + header.fields + " has no column '"
@@ -117,7 +118,7 @@ public final class CsvImageFolder extends IndexedSource {
             for (Record r : records.subList(1, records.size())) {
                 String path = imageCol < r.fields.size() ? r.fields.get(imageCol) : null;
                 String caption = captionCol < r.fields.size() ? r.fields.get(captionCol) : null;
-                String problem = r.problem;
+                String problem = r.problem != null ? r.problem : text.problem(r.line, r.lastLine);
                 if (problem == null && path == null)
                     problem = "row has " + r.fields.size() + " field(s), no '" + imageKey + "' (column " + (imageCol + 1) + ")";
                 else if (problem == null && caption == null)
@@ -132,14 +133,14 @@ public final class CsvImageFolder extends IndexedSource {
 
     private record Row(int line, String path, String caption, String problem) {}
 
-    private record Record(int line, List<String> fields, String problem) {}
+    private record Record(int line, int lastLine, List<String> fields, String problem) {}
 
-    /** RFC 4180-style records with the line each starts on; blank lines skipped. */
+    /** RFC 4180-style records with the lines each spans; blank lines skipped. */
     static List<Record> parse(String text, char sep) {
         List<Record> out = new ArrayList<>();
         int i = 0, n = text.length(), line = 1;
         while (i < n) {
-            int start = line;
+            int start = line, last;
             List<String> fields = new ArrayList<>();
             StringBuilder f = new StringBuilder();
             String problem = null;
@@ -147,6 +148,7 @@ public final class CsvImageFolder extends IndexedSource {
             while (true) {
                 if (i >= n) {
                     fields.add(f.toString());
+                    last = line;
                     break;
                 }
                 char c = text.charAt(i);
@@ -169,7 +171,7 @@ public final class CsvImageFolder extends IndexedSource {
                             f.append(q);
                         }
                     }
-                    if (!closed) problem = "unterminated quoted field";
+                    if (!closed) problem = "unterminated quoted field: it runs from line " + start + " to the end of the table";
                     continue;
                 }
                 if (c == sep) {
@@ -182,7 +184,7 @@ public final class CsvImageFolder extends IndexedSource {
                 if (c == '\n' || c == '\r') {
                     i++;
                     if (c == '\r' && i < n && text.charAt(i) == '\n') i++;
-                    line++;
+                    last = line++;
                     fields.add(f.toString());
                     break;
                 }
@@ -190,7 +192,7 @@ public final class CsvImageFolder extends IndexedSource {
                 f.append(c);
                 i++;
             }
-            if (!blank) out.add(new Record(start, fields, problem));
+            if (!blank) out.add(new Record(start, last, fields, problem));
         }
         return out;
     }

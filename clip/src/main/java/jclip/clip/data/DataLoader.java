@@ -335,9 +335,10 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
 
     private Decoded decode(Example ex, long index) {
         try {
+            String known = ex.problem();
+            if (known != null) return new Decoded(null, known, null);
             BufferedImage img = ex.image().read();
             if (img == null) return new Decoded(null, "the image reader returned no image", null);
-            if (ex.caption() == null) return new Decoded(null, "missing caption", null);
             float[] px = preprocess.apply(img, Seeds.mix(seed, epoch, index, 0xA06A6EL));
             return new Decoded(px, null, null);
         } catch (Exception e) {

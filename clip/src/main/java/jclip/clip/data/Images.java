@@ -13,7 +13,7 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /** Image decoding and pixel access helpers. */
-final class Images {
+public final class Images {
     private Images() {}
 
     static {
@@ -26,7 +26,7 @@ final class Images {
     }
 
     /** Decodes JPEG, PNG, GIF or BMP bytes with ImageIO, in memory (no cache files). */
-    static BufferedImage decode(byte[] bytes) throws IOException {
+    static BufferedImage decode(byte[] bytes) throws BadItemException {
         BufferedImage img;
         ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes));
         try {
@@ -41,17 +41,29 @@ final class Images {
         return img;
     }
 
-    /** Reads and decodes an image file. */
-    static BufferedImage read(Path file) throws IOException {
+    /**
+     * Reads and decodes an image file (JPEG, PNG, GIF, BMP).
+     *
+     * @throws BadItemException naming the file: missing, a directory, unreadable, not an image or corrupt
+     */
+    public static BufferedImage read(Path file) throws BadItemException {
         byte[] bytes;
         try {
+            if (Files.isDirectory(file)) throw new BadItemException(file + " is a directory, not an image");
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new BadItemException("no such file: " + file, e);
+        } catch (BadItemException e) {
+            throw e;
         } catch (IOException e) {
             throw new BadItemException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        return decode(bytes);
+        try {
+            return decode(bytes);
+        } catch (BadItemException e) {
+            // ImageIO's own messages ("Error reading PNG image data") do not say which file
+            throw new BadItemException(file + ": " + e.getMessage(), e.getCause());
+        }
     }
 
     /**

@@ -32,9 +32,9 @@ import java.util.zip.GZIPInputStream;
  * a uniformly chosen one comes out; the rest come out in random order at the end. A buffer of
  * 0 or 1 keeps the stream order.
  *
- * <p>A sample without an image or caption, a shard that cannot be opened and a shard that is
- * truncated or corrupt come out as bad examples naming the shard and key (or byte offset); the
- * stream goes on with the next sample or shard. Only the iterator's thread reads the shards;
+ * <p>A sample without an image or caption (or with an empty one), a shard that cannot be opened
+ * and a shard that is truncated or corrupt come out as bad examples naming the shard and key (or
+ * byte offset); the stream goes on with the next sample or shard. Only the iterator's thread reads the shards;
  * images are decoded later, by the loader's workers.
  */
 public final class WebDatasetShards implements ImageTextSource {
@@ -196,8 +196,10 @@ public final class WebDatasetShards implements ImageTextSource {
                     String n = shard.getFileName().toString();
                     if (n.endsWith(".gz") || n.endsWith(".tgz")) in = new GZIPInputStream(in, 1 << 16);
                     reader = new TarReader(in, shardName);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    ready.add(Example.bad(shardName, "no such shard"));
                 } catch (IOException e) {
-                    ready.add(Example.bad(shardName, "cannot open shard: " + e));
+                    ready.add(Example.bad(shardName, "cannot open shard: " + (e.getMessage() != null ? e.getMessage() : e)));
                 }
                 return true;
             }
@@ -238,11 +240,13 @@ public final class WebDatasetShards implements ImageTextSource {
                 if (image != null) break;
             }
             byte[] text = members.get("txt");
+            String caption = text == null ? null : new String(text, StandardCharsets.UTF_8).strip();
             int label = -1;
             String problem = null;
             if (!duplicates.isEmpty()) problem = "duplicate member(s) " + duplicates;
             else if (image == null) problem = "no image (.jpg, .jpeg or .png) in the sample; members " + members.keySet();
-            else if (text == null) problem = "no caption (.txt) in the sample; members " + members.keySet();
+            else if (caption == null) problem = "no caption (.txt) in the sample; members " + members.keySet();
+            else if (caption.isEmpty()) problem = "empty caption (" + key + ".txt)";
             else if (members.containsKey("cls")) {
                 String s = new String(members.get("cls"), StandardCharsets.UTF_8).strip();
                 try {
@@ -255,7 +259,6 @@ public final class WebDatasetShards implements ImageTextSource {
                 ready.add(Example.bad(origin, problem));
             } else {
                 byte[] bytes = image;
-                String caption = new String(text, StandardCharsets.UTF_8).strip();
                 ready.add(new Example(origin, () -> Images.decode(bytes), caption, label));
             }
             key = null;

@@ -1,6 +1,10 @@
 package jclip.clip.train;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -59,6 +63,56 @@ public record TrainOptions(int steps, int batchSize, double learningRate, int wa
 
     public Path checkpointDir() {
         return outputDir.resolve("checkpoints");
+    }
+
+    /**
+     * The settings a resumed run must share with the run it continues, by flag name without the
+     * dashes: each changes the learning-rate schedule, the batches or the update, so a resume with
+     * another value would continue a different run than the one checkpointed. Checkpoints record
+     * them ({@link Trainer#checkpoint()}); {@code seed} has been recorded from the start.
+     */
+    public Map<String, String> resumeRecord() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("steps", Integer.toString(steps));
+        m.put("batch-size", Integer.toString(batchSize));
+        m.put("accum-freq", Integer.toString(accumulation));
+        m.put("lr", Double.toString(learningRate));
+        m.put("warmup", Integer.toString(warmupSteps));
+        m.put("wd", Double.toString(weightDecay));
+        m.put("grad-clip", Double.toString(gradClipNorm));
+        m.put("seed", Long.toString(seed));
+        m.put("precision", precision.toString());
+        return m;
+    }
+
+    /**
+     * Refuses to resume the checkpoint at folder with settings other than those it recorded,
+     * naming the flag and both values; a setting it did not record (an older checkpoint) is not
+     * checked. {@code --steps} may differ, to train a finished run further or stop it sooner:
+     * the cosine schedule is then recomputed for the new length from the checkpoint's step on,
+     * and the returned notes say so.
+     *
+     * @return the allowed differences, one sentence each, for the log
+     * @throws IllegalArgumentException for a changed setting, or --steps not beyond the checkpoint's step
+     */
+    public List<String> checkResume(Checkpoint.State state, Path folder) {
+        List<String> notes = new ArrayList<>();
+        for (Map.Entry<String, String> e : resumeRecord().entrySet()) {
+            String recorded = state.extra().get(e.getKey());
+            if (recorded == null || recorded.equals(e.getValue())) continue;
+            if (e.getKey().equals("steps")) {
+                notes.add("--steps " + steps + " instead of the checkpointed run's " + recorded
+                        + ": the learning rate follows a cosine schedule over " + steps + " steps from step " + state.step() + " on");
+                continue;
+            }
+            throw new IllegalArgumentException("--resume: --" + e.getKey() + " " + e.getValue() + " differs from the " + recorded
+                    + " of the run checkpointed in " + folder + "; resume with --" + e.getKey() + " " + recorded
+                    + ", or start a new run (--overwrite, or another --out)");
+        }
+        if (steps <= state.step())
+            throw new IllegalArgumentException("--resume: --steps " + steps + " is not beyond the checkpoint's step " + state.step()
+                    + " (" + folder + ")");
+        return notes;
     }
 
     public static final float BETA1 = 0.9f, BETA2 = 0.98f, EPS = 1e-6f;

@@ -61,9 +61,15 @@ public final class Trainer implements AutoCloseable {
         this.schedule = new CosineSchedule(options.learningRate(), options.warmupSteps(), options.steps());
     }
 
-    /** Continues from a checkpoint folder: weights, optimizer moments, step, epoch, data position. */
+    /**
+     * Continues from a checkpoint folder: weights, optimizer moments, step, epoch, data position.
+     *
+     * @throws IllegalArgumentException if the options differ from those the checkpoint recorded
+     *     (see {@link TrainOptions#checkResume})
+     */
     public void resume(Path folder) throws IOException {
         Checkpoint.State state = Checkpoint.readState(folder);
+        options.checkResume(state, folder);
         Map<String, Tensor> weights = jclip.tensor.io.SafeTensors.load(folder.resolve(Checkpoint.MODEL_FILE));
         Map<String, Tensor> moments = jclip.tensor.io.SafeTensors.load(folder.resolve(Checkpoint.TRAINER_FILE));
         try {
@@ -85,6 +91,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Trains until options.steps(); returns the loss of each step run. */
     public List<Double> run() throws IOException {
+        Checkpoint.removeLeftovers(options.checkpointDir());
         model.train();
         List<Double> losses = new ArrayList<>();
         while (step < options.steps()) {
@@ -218,7 +225,7 @@ public final class Trainer implements AutoCloseable {
     /** Writes a checkpoint of the current state now. */
     public Path checkpoint() throws IOException {
         Path folder = Checkpoint.save(options.checkpointDir(), model, optimizer.stateDict(),
-                new Checkpoint.State(step, epoch, position, Map.of("seed", Long.toString(options.seed()))));
+                new Checkpoint.State(step, epoch, position, options.resumeRecord()));
         Checkpoint.prune(options.checkpointDir(), options.keepCheckpoints());
         listener.onCheckpoint(folder);
         return folder;

@@ -105,6 +105,31 @@ class CsvImageFolderTest {
         assertEquals(2, captions.size(), "the two good rows before the bad one were delivered");
     }
 
+    /** A table saved as Latin-1: each row with such a byte is a bad row naming its line and column; the rest reads. */
+    @Test
+    void bytesThatAreNotUtf8SpoilOnlyTheirRow() throws Exception {
+        images();
+        Path csv = dir.resolve("latin-1.csv");
+        byte[] cafe = "img/red.png,caf\u00e9\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        try (var out = Files.newOutputStream(csv)) {
+            out.write("filepath,title\r\nimg/red.png,\"two\nlines\"\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(cafe);
+            out.write("img/blue.jpg,caf\u00e9 cr\u00e8me\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        CsvImageFolder source = CsvImageFolder.open(csv);
+        assertEquals(3, source.count());
+        assertEquals("two\nlines", source.example(0, 0, 0).caption());
+        Example bad = source.example(1, 0, 0);
+        assertEquals(csv + ":4 (img/red.png)", bad.origin());
+        assertEquals("byte 0xE9 at column 16 of line 4 is not UTF-8 (save the table as UTF-8)", bad.problem());
+        assertEquals("caf\u00e9 cr\u00e8me", source.example(2, 0, 0).caption());
+
+        Path header = dir.resolve("bad-header.csv");
+        Files.write(header, "filepath,t\u00eftle\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        IOException e = assertThrows(IOException.class, () -> CsvImageFolder.open(header));
+        assertTrue(e.getMessage().startsWith(header + ":1: bad header: byte 0xEF at column 11"), e.getMessage());
+    }
+
     @Test
     void tsvWithOtherColumnsAndHeaderErrors() throws Exception {
         images();
@@ -120,6 +145,9 @@ class CsvImageFolderTest {
         assertTrue(missingColumn.getMessage().contains("filepath") && missingColumn.getMessage().contains(tsv.toString()), missingColumn.getMessage());
         IOException missingTable = assertThrows(IOException.class, () -> CsvImageFolder.open(dir.resolve("nope.csv")));
         assertTrue(missingTable.getMessage().contains("nope.csv"), missingTable.getMessage());
+
+        IOException directory = assertThrows(IOException.class, () -> CsvImageFolder.open(dir.resolve("img")));
+        assertEquals(dir.resolve("img") + " is a directory, not a caption table", directory.getMessage());
 
         // separator given explicitly, images under another root
         Path semi = dir.resolve("list.txt");

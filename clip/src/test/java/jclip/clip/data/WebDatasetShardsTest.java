@@ -150,6 +150,26 @@ class WebDatasetShardsTest {
         assertEquals("caption 5", ex.get(3).caption());
     }
 
+    /** What a caption-only reader (a tokenizer learning from the captions) sees of bad samples, without decoding. */
+    @Test
+    void badSamplesSayWhyWithoutDecoding() throws Exception {
+        try (TarWriter w = new TarWriter(Files.newOutputStream(dir.resolve("s.tar")))) {
+            w.add("a.png", png(0xFF0000));
+            w.add("a.txt", "  \n");
+            w.add("b.png", png(0x00FF00));
+            w.add("c.png", png(0x0000FF));
+            w.add("c.txt", "blue");
+        }
+        List<Example> ex = all(WebDatasetShards.of(List.of(dir.resolve("s.tar"), dir.resolve("absent.tar")))
+                .shuffleShards(false).shuffleBuffer(0).examples(0, 0));
+        assertEquals(4, ex.size());
+        assertEquals("empty caption (a.txt)", ex.get(0).problem());
+        assertTrue(ex.get(1).problem().startsWith("no caption (.txt) in the sample"), ex.get(1).problem());
+        assertNull(ex.get(2).problem());
+        assertEquals(dir.resolve("absent.tar").toString(), ex.get(3).origin());
+        assertEquals("no such shard", ex.get(3).problem());
+    }
+
     @Test
     void tarReaderRoundTripAndErrors() throws Exception {
         ByteArrayOutputStream b = new ByteArrayOutputStream();

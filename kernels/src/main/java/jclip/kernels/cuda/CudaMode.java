@@ -11,14 +11,37 @@ import java.util.Locale;
 public enum CudaMode {
     REAL, SIMULATED;
 
-    private static final CudaMode CURRENT = fromSettings(System.getenv("JCLIP_CUDA"), System.getProperty("jclip.cuda"));
+    /** The mode, or null when the setting is bad: then {@link #SETTING_ERROR} says why. */
+    private static final CudaMode CURRENT;
+    private static final String SETTING_ERROR;
 
+    static {
+        // A bad setting must not fail the class's initialisation: that would reach the user as an
+        // ExceptionInInitializerError stack trace instead of one sentence, at every later use too.
+        CudaMode mode = null;
+        String error = null;
+        try {
+            mode = fromSettings(System.getenv("JCLIP_CUDA"), System.getProperty("jclip.cuda"));
+        } catch (IllegalArgumentException e) {
+            error = e.getMessage();
+        }
+        CURRENT = mode;
+        SETTING_ERROR = error;
+    }
+
+    /**
+     * The mode of this process.
+     *
+     * @throws IllegalStateException if JCLIP_CUDA or jclip.cuda is neither 'sim' nor 'gpu' (each call)
+     */
     public static CudaMode current() {
+        if (SETTING_ERROR != null) throw new IllegalStateException(SETTING_ERROR);
         return CURRENT;
     }
 
+    /** Whether the simulated GPU is the CUDA device; throws as {@link #current()} for a bad setting. */
     public static boolean isSimulated() {
-        return CURRENT == SIMULATED;
+        return current() == SIMULATED;
     }
 
     static CudaMode fromSettings(String environment, String property) {
