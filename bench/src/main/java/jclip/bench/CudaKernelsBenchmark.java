@@ -2,6 +2,7 @@ package jclip.bench;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import jclip.kernels.AttentionShape;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
 import jclip.kernels.Kernels;
@@ -30,7 +31,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code sgemm}, {@code bf16gemm}: n × n × n through cuBLAS (float32, and bf16 inputs with
  *       float accumulation); TFLOP/s = 2n³ / time;
  *   <li>{@code softmax}: the attention scores of ViT-B/32 at batch 256, 256·12·50 rows of 50;
- *   <li>{@code layerNorm}: its residual stream, 256·50 rows of 768.
+ *   <li>{@code layerNorm}: its residual stream, 256·50 rows of 768;
+ *   <li>{@code attentionImage}, {@code attentionText}, {@code attentionLong}: fused attention (our
+ *       FlashAttention-2 kernels, float32), forward, at GPU.md's shapes: batch·12 heads × 50 tokens,
+ *       batch·8 heads × 77 tokens causal, batch/16·16 heads × 1,024 tokens, head dimension 64;
+ *       {@code ...Training}: forward and backward. FLOP/s = 4·pairs·L²·64 forward, 2.5 times that
+ *       more backward, halved for the causal one; bench/gpu/attention_vs_torch.py times the same
+ *       kernels beside PyTorch's.
  * </ul>
  *
  * <pre>
@@ -56,6 +63,38 @@ public class CudaKernelsBenchmark {
     private Kernels kernels;
     private Buffer a, b, c, a16, b16, scores, probabilities, x, gamma, beta, y, mean, rstd;
     private int scoreRows, tokens;
+    private AttentionCase image, text, longSequence;
+
+    /** One attention shape's inputs and outputs, the forward's out and lse kept for the backward. */
+    private final class AttentionCase {
+        final AttentionShape shape;
+        final Buffer q, k, v, out, lse, gOut, gq, gk, gv;
+
+        AttentionCase(SplittableRandom random, AttentionShape shape) {
+            this.shape = shape;
+            q = upload(random, shape.queryElements());
+            k = upload(random, shape.keyElements());
+            v = upload(random, shape.keyElements());
+            gOut = upload(random, shape.queryElements());
+            out = kernels.allocate(DType.F32, shape.queryElements());
+            lse = kernels.allocate(DType.F32, shape.rows());
+            gq = kernels.allocate(DType.F32, shape.queryElements());
+            gk = kernels.allocate(DType.F32, shape.keyElements());
+            gv = kernels.allocate(DType.F32, shape.keyElements());
+        }
+
+        void forward() {
+            kernels.attention(shape, q, 0, k, 0, v, 0, null, out, lse);
+        }
+
+        void backward() {
+            kernels.attentionBackward(shape, q, 0, k, 0, v, 0, null, out, lse, gOut, gq, gk, gv);
+        }
+
+        void close() {
+            for (Buffer buffer : new Buffer[] {q, k, v, out, lse, gOut, gq, gk, gv}) buffer.close();
+        }
+    }
 
     @Setup(Level.Trial)
     public void setup() {
@@ -77,6 +116,9 @@ public class CudaKernelsBenchmark {
         y = kernels.allocate(DType.F32, tokens * 768);
         mean = kernels.allocate(DType.F32, tokens);
         rstd = kernels.allocate(DType.F32, tokens);
+        image = new AttentionCase(random, AttentionShape.of(batch, 12, 50, 50, 64, false));
+        text = new AttentionCase(random, AttentionShape.of(batch, 8, 77, 77, 64, true));
+        longSequence = new AttentionCase(random, AttentionShape.of(Math.max(1, batch / 16), 16, 1024, 1024, 64, false));
     }
 
     private Buffer upload(SplittableRandom random, int count) {
@@ -119,8 +161,48 @@ public class CudaKernelsBenchmark {
         device.synchronize();
     }
 
+    @Benchmark
+    public void attentionImage() {
+        image.forward();
+        device.synchronize();
+    }
+
+    @Benchmark
+    public void attentionImageTraining() {
+        image.forward();
+        image.backward();
+        device.synchronize();
+    }
+
+    @Benchmark
+    public void attentionText() {
+        text.forward();
+        device.synchronize();
+    }
+
+    @Benchmark
+    public void attentionTextTraining() {
+        text.forward();
+        text.backward();
+        device.synchronize();
+    }
+
+    @Benchmark
+    public void attentionLong() {
+        longSequence.forward();
+        device.synchronize();
+    }
+
+    @Benchmark
+    public void attentionLongTraining() {
+        longSequence.forward();
+        longSequence.backward();
+        device.synchronize();
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
         for (Buffer buffer : new Buffer[] {a, b, c, a16, b16, scores, probabilities, x, gamma, beta, y, mean, rstd}) buffer.close();
+        for (AttentionCase attention : new AttentionCase[] {image, text, longSequence}) attention.close();
     }
 }

@@ -11,6 +11,7 @@ import jclip.kernels.Pool2dShape;
 import jclip.kernels.ReduceOp;
 import jclip.kernels.UnaryOp;
 import jclip.kernels.cuda.launch.AdamW;
+import jclip.kernels.cuda.launch.Attention;
 import jclip.kernels.cuda.launch.Copy;
 import jclip.kernels.cuda.launch.Elementwise;
 import jclip.kernels.cuda.launch.Indexing;
@@ -36,6 +37,7 @@ public final class CudaKernels implements Kernels {
     private final Indexing indexing;
     private final Pooling pooling;
     private final AdamW adamW;
+    private final Attention attention;
 
     CudaKernels(CudaDevice device) {
         this.device = device;
@@ -47,6 +49,7 @@ public final class CudaKernels implements Kernels {
         this.indexing = new Indexing(device);
         this.pooling = new Pooling(device);
         this.adamW = new AdamW(device);
+        this.attention = new Attention(device);
     }
 
     public CudaDevice device() {
@@ -279,13 +282,13 @@ public final class CudaKernels implements Kernels {
     @Override
     public void attention(AttentionShape s, Buffer q, int qOffset, Buffer k, int kOffset, Buffer v, int vOffset,
             Buffer mask, Buffer out, Buffer lse) {
-        throw new UnsupportedOperationException("attention on CUDA: in progress");
+        attention.attention(s, q, qOffset, k, kOffset, v, vOffset, mask, out, lse);
     }
 
     @Override
     public void attentionBackward(AttentionShape s, Buffer q, int qOffset, Buffer k, int kOffset, Buffer v, int vOffset,
             Buffer mask, Buffer out, Buffer lse, Buffer gOut, Buffer gq, Buffer gk, Buffer gv) {
-        throw new UnsupportedOperationException("attention on CUDA: in progress");
+        attention.attentionBackward(s, q, qOffset, k, kOffset, v, vOffset, mask, out, lse, gOut, gq, gk, gv);
     }
 
     @Override
