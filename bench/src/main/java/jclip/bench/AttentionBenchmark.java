@@ -9,7 +9,6 @@ import jclip.kernels.DType;
 import jclip.kernels.cpu.Attention;
 import jclip.kernels.cpu.CpuKernels;
 import jclip.kernels.cpu.Parallel;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,10 +38,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * </ul>
  *
  * <p>Shapes: {@code image} ViT-B/32 at batch 16, [16·12 pairs, 50 tokens, d 64]; {@code text}
- * [16·8 pairs, 77 tokens, d 64], causal; {@code long} [1·16 pairs, 1024 tokens, d 64]. The
- * secondary {@code gflops} score counts the dense attention's 4·pairs·L²·d floating-point
- * operations per forward and 2.5 times that more for a backward, whether or not a causal kernel
- * skips the hidden half.
+ * [16·8 pairs, 77 tokens, d 64], causal; {@code long} [1·16 pairs, 1024 tokens, d 64]. Scores are
+ * milliseconds per call; the setup prints each shape's dense floating-point work (4·pairs·L²·d per
+ * forward, 2.5 times that more for a backward, whether or not a causal kernel skips the hidden
+ * half), so that GFLOP/s = that / time. (JMH's rate counters would report milliseconds per GFLOP in
+ * this mode.)
  *
  * <pre>
  * java -jar bench/target/benchmarks.jar AttentionBenchmark -f 1 -wi 2 -i 3 -w 1 -r 2
@@ -63,15 +63,6 @@ public class AttentionBenchmark {
     private Buffer q, k, v, gOut, out, lse, gq, gk, gv;
     /** The unfused composition's [pairs, queries, keys] intermediates, and the additive causal mask. */
     private Buffer scores, masked, probs, gP, gS, mask;
-    private double forwardGflop;
-
-    /** Reports floating-point operations as a rate next to the primary score. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Flops {
-        /** Billions of floating-point operations done; JMH reports it per second, i.e. GFLOP/s. */
-        public double gflops;
-    }
 
     @Setup(Level.Trial)
     public void setup() {
@@ -104,7 +95,9 @@ public class AttentionBenchmark {
                 for (int j = i + 1; j < s.keys(); j++) m[i * s.keys() + j] = Float.NEGATIVE_INFINITY;
             mask = cpu.wrap(DType.F32, m);
         }
-        forwardGflop = 4.0 * s.pairs() * s.queries() * s.keys() * s.headDim() / 1e9;
+        double forwardGflop = 4.0 * s.pairs() * s.queries() * s.keys() * s.headDim() / 1e9;
+        System.out.printf("# %s: %s, dense work %.3f GFLOP forward, %.3f forward + backward%n", shape, s,
+                forwardGflop, 3.5 * forwardGflop);
     }
 
     private Buffer random(SplittableRandom rnd, int n) {
@@ -114,29 +107,26 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public void fusedForward(Flops f, Blackhole bh) {
+    public void fusedForward(Blackhole bh) {
         cpu.attention(s, q, 0, k, 0, v, 0, null, out, lse);
-        f.gflops += forwardGflop;
         bh.consume(out);
     }
 
     @Benchmark
-    public void unfusedForward(Flops f, Blackhole bh) {
+    public void unfusedForward(Blackhole bh) {
         unfusedForwardPass();
-        f.gflops += forwardGflop;
         bh.consume(out);
     }
 
     @Benchmark
-    public void fusedForwardBackward(Flops f, Blackhole bh) {
+    public void fusedForwardBackward(Blackhole bh) {
         cpu.attention(s, q, 0, k, 0, v, 0, null, out, lse);
         cpu.attentionBackward(s, q, 0, k, 0, v, 0, null, out, lse, gOut, gq, gk, gv);
-        f.gflops += 3.5 * forwardGflop;
         bh.consume(gq);
     }
 
     @Benchmark
-    public void unfusedForwardBackward(Flops f, Blackhole bh) {
+    public void unfusedForwardBackward(Blackhole bh) {
         unfusedForwardPass();
         int lq = s.queries(), lk = s.keys(), d = s.headDim(), pairs = s.pairs(), rows = s.rows();
         cpu.gemm(true, false, lk, d, lq, 1f, probs, 0, lk, lq * lk, gOut, 0, d, lq * d, 0f, gv, 0, d, lk * d, pairs);
@@ -144,7 +134,6 @@ public class AttentionBenchmark {
         cpu.softmaxBackward(false, probs, gP, gS, rows, lk);
         cpu.gemm(false, false, lq, d, lk, s.scale(), gS, 0, lk, lq * lk, k, 0, d, lk * d, 0f, gq, 0, d, lq * d, pairs);
         cpu.gemm(true, false, lk, d, lq, s.scale(), gS, 0, lk, lq * lk, q, 0, d, lq * d, 0f, gk, 0, d, lk * d, pairs);
-        f.gflops += 3.5 * forwardGflop;
         bh.consume(gq);
     }
 

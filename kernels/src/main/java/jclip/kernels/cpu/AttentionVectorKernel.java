@@ -2,7 +2,6 @@ package jclip.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,9 +11,15 @@ import jdk.incubator.vector.VectorSpecies;
  * instead of packing them: B's rows are unit-stride runs (the packed transposed key tile, or rows of
  * v, gOut, q and k as they are stored), and A's four scalars per step come from any strides (a score
  * tile, or its transpose). Attention's tiles stay in L1/L2, so the unpacked loads cost little.
- * Column edges take one-vector tiles, then half-width vectors (so that a head size that is a
- * multiple of 8 needs no scalar loop with 512-bit vectors), then scalars. The exponential is the
- * Vector API's ({@code VectorOperators.EXP}, which C2 compiles to the vector math library).
+ * Column edges take one-vector tiles, then scalars (a head size that is not a multiple of VL pays
+ * for its last columns). The exponential is the Vector API's ({@code VectorOperators.EXP}, which
+ * C2 compiles to the vector math library: 0.5 ns a float here, against 6 ns for Math.exp).
+ *
+ * <p>One species only, the one {@link GemmVectorKernel} uses. A half-width species for the column
+ * edges was tried and made every product ten times slower: on JDK 17 the Vector API's shared
+ * methods (FloatVector.fma, mul, ...) then see two vector classes in their type profiles, C2 can
+ * no longer prove the exact class, and the accumulators are boxed on the heap. The same would
+ * happen to Gemm if this kernel used another species.
  *
  * <p>Only referenced reflectively by {@link Attention}, when the {@code jdk.incubator.vector} module
  * is in the boot layer; nothing else may name this class.
@@ -22,11 +27,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class AttentionVectorKernel implements AttentionTileKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
-    /** Half-width species for column edges, when there is one of at least 4 lanes. */
-    private static final boolean HALF = VL >= 8;
-    private static final VectorSpecies<Float> H = HALF
-            ? VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2)) : S;
-    private static final int HL = H.length();
 
     @Override
     public String name() {
@@ -56,19 +56,60 @@ final class AttentionVectorKernel implements AttentionTileKernel {
             for (; r < m; r++)
                 tile1x1(k, alpha, a, ao + r * ars, aps, b, bo + j, ldb, c, co + r * ldc + j, accumulate, rowScale, rso + r);
         }
-        if (HALF && j + HL <= n) {
-            for (int r = 0; r < m; r++)
-                tile1xHalf(k, alpha, a, ao + r * ars, aps, b, bo + j, ldb, c, co + r * ldc + j, accumulate, rowScale, rso + r);
-            j += HL;
-        }
-        for (; j < n; j++)
-            for (int r = 0; r < m; r++) {
-                int ai = ao + r * ars;
-                float sum = 0f;
-                for (int p = 0; p < k; p++) sum = Math.fma(a[ai + p * aps], b[bo + p * ldb + j], sum);
-                int ci = co + r * ldc + j;
-                c[ci] = accumulate ? Math.fma(alpha, sum, beta(rowScale, rso + r) * c[ci]) : alpha * sum;
+        if (j < n) edge(m, j, n, k, alpha, a, ao, ars, aps, b, bo, ldb, c, co, ldc, accumulate, rowScale, rso);
+    }
+
+    /**
+     * Columns [j, n), fewer than VL: full-width loads of B that run past column n into the next row
+     * (the extra lanes are computed and dropped; B is only read) as long as they stay inside the
+     * array, then scalar steps for the last rows of B; four rows of C at a time, so that four FMA
+     * chains overlap.
+     */
+    private static void edge(int m, int j, int n, int k, float alpha, float[] a, int ao, int ars, int aps, float[] b,
+            int bo, int ldb, float[] c, int co, int ldc, boolean accumulate, float[] rowScale, int rso) {
+        int w = n - j;
+        long room = (long) b.length - VL - (bo + j);
+        int kv = room < 0 ? 0 : (int) Math.min(k, room / ldb + 1);
+        float[] t = new float[4 * VL];
+        int r = 0;
+        for (; r + 4 <= m; r += 4) {
+            int a0 = ao + r * ars, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+            FloatVector c0 = FloatVector.broadcast(S, 0f), c1 = c0, c2 = c0, c3 = c0;
+            for (int p = 0; p < kv; p++) {
+                int ap = p * aps;
+                FloatVector b0 = FloatVector.fromArray(S, b, bo + p * ldb + j);
+                c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(b0, c3);
             }
+            c0.intoArray(t, 0);
+            c1.intoArray(t, VL);
+            c2.intoArray(t, 2 * VL);
+            c3.intoArray(t, 3 * VL);
+            for (int i = 0; i < 4; i++) edgeRow(i * VL, t, a, ao + (r + i) * ars, aps, kv, k, b, bo + j, ldb, w, alpha,
+                    c, co + (r + i) * ldc + j, accumulate, beta(rowScale, rso + r + i));
+        }
+        for (; r < m; r++) {
+            int a0 = ao + r * ars;
+            FloatVector c0 = FloatVector.broadcast(S, 0f);
+            for (int p = 0; p < kv; p++)
+                c0 = FloatVector.broadcast(S, a[a0 + p * aps]).fma(FloatVector.fromArray(S, b, bo + p * ldb + j), c0);
+            c0.intoArray(t, 0);
+            edgeRow(0, t, a, a0, aps, kv, k, b, bo + j, ldb, w, alpha, c, co + r * ldc + j, accumulate,
+                    beta(rowScale, rso + r));
+        }
+    }
+
+    /** Adds B's rows [kv, k) to the w sums at t[to..] in scalar steps, then stores them to c[ci..]. */
+    private static void edgeRow(int to, float[] t, float[] a, int ai, int aps, int kv, int k, float[] b, int bo, int ldb,
+            int w, float alpha, float[] c, int ci, boolean accumulate, float beta) {
+        for (int p = kv; p < k; p++) {
+            float av = a[ai + p * aps];
+            for (int x = 0; x < w; x++) t[to + x] = Math.fma(av, b[bo + p * ldb + x], t[to + x]);
+        }
+        for (int x = 0; x < w; x++)
+            c[ci + x] = accumulate ? Math.fma(alpha, t[to + x], beta * c[ci + x]) : alpha * t[to + x];
     }
 
     private static float beta(float[] rowScale, int i) {
@@ -162,18 +203,6 @@ final class AttentionVectorKernel implements AttentionTileKernel {
         for (int p = 0; p < k; p++)
             c0 = FloatVector.broadcast(S, a[ao + p * aps]).fma(FloatVector.fromArray(S, b, bo + p * ldb), c0);
         store(c0, alpha, c, co, accumulate, beta(rowScale, rso));
-    }
-
-    private static void tile1xHalf(int k, float alpha, float[] a, int ao, int aps, float[] b, int bo, int ldb,
-            float[] c, int co, boolean accumulate, float[] rowScale, int rso) {
-        FloatVector c0 = FloatVector.broadcast(H, 0f);
-        for (int p = 0; p < k; p++)
-            c0 = FloatVector.broadcast(H, a[ao + p * aps]).fma(FloatVector.fromArray(H, b, bo + p * ldb), c0);
-        if (!accumulate) {
-            c0.mul(alpha).intoArray(c, co);
-        } else {
-            FloatVector.fromArray(H, c, co).mul(beta(rowScale, rso)).add(c0.mul(alpha)).intoArray(c, co);
-        }
     }
 
     @Override

@@ -316,6 +316,22 @@ class AttentionTest {
         assertArrayEquals(new float[gv.length], gv);
     }
 
+    @Test
+    void keyChunksCoverTheTilesWithEqualWork() {
+        for (boolean causal : new boolean[] {false, true})
+            for (int[] c : new int[][] {{64, 8}, {64, 64}, {3, 3}, {10, 4}, {1, 1}, {5, 2}}) {
+                int tiles = c[0], chunks = c[1];
+                int[] bounds = Attention.chunkBounds(tiles, chunks, 64, tiles * 64, causal);
+                assertEquals(chunks + 1, bounds.length);
+                assertEquals(0, bounds[0]);
+                assertEquals(tiles, bounds[chunks]);
+                for (int i = 0; i < chunks; i++) assertTrue(bounds[i] < bounds[i + 1], Arrays.toString(bounds));
+            }
+        // Causal: the first tiles are seen by more queries, so the first chunks hold fewer tiles.
+        int[] bounds = Attention.chunkBounds(64, 4, 64, 4096, true);
+        assertTrue(bounds[1] - bounds[0] < bounds[4] - bounds[3], Arrays.toString(bounds));
+    }
+
     // ---------------------------------------------------------------------------------------------
     // The reference itself
 
