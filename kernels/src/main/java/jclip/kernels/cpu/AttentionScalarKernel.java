@@ -9,8 +9,9 @@ import java.util.Arrays;
  * part, so {@link #multiply} copies the k rows of B into arrays of their own and accumulates each
  * row of C in a scratch row, all indexed by the bare column: the inner loop then becomes packed
  * FMAs. The copy costs k·n moves per call against m·k·n FMAs, and Attention's tiles have m ≥ 16.
- * Measured at CLIP's shapes (2 threads, d = 64, under load): the fused forward about as fast as
- * the unfused composition on GemmScalarKernel, both far behind the Vector API paths.
+ * Forward on one thread (CPU time, d = 64), fused on this kernel against the unfused composition on
+ * GemmScalarKernel: image [192 pairs, 50] 9.3 vs 10.9 ms, text [128 pairs, 77, causal] 9.5 vs 17.0,
+ * [16 pairs, 1024] 301 vs 347; a third of the last is Math.exp. The Vector API kernel: 3.1, 3.1, 72.
  * The exponential is {@link Math#exp}, about 6 ns a call here (the Vector API's is 0.5 ns).
  */
 final class AttentionScalarKernel implements AttentionTileKernel {
