@@ -178,14 +178,17 @@ __device__ __forceinline__ double block_sum(double v, double* partials) {
 }
 
 // The gradient of one operand: blocks own 64 rows p of x [nx, d] and write
-//   gx[p] = factor · Σ_q G_pq · y[q]   over all ny rows q of y [ny, d],
+//   gx[p] = factor · Σ_q G_pq · y[q]   over the rows q of y [ny, d] in their tiles,
 //   G_pq = exp(L_pq − lseOwn[p]) + exp(L_pq − lseOther[q]) − 2·[q = p + offset],   L_pq = scale · x_p·y_q.
 // ga: x = a, y = b, lseOwn = lseRows, lseOther = lseCols, offset = diagonalOffset;
 // gb: x = b, y = a, lseOwn = lseCols, lseOther = lseRows, offset = −diagonalOffset.
-// With wantScale, scaleParts[blockIdx.x] = Σ over the block's rows of G_pq·L_pq (accumulated in
-// double). For each tile of y's rows: the logits, G (times factor) in shared memory, then gx's rows
-// += G·y one slice of 64 of d at a time, read back from gx from the second tile on (each element
-// has one thread, the same every tile). grid = ceil(nx / 64), block = 256; nx, ny >= 1.
+// Block (r, s) takes y's tiles s, s + gridDim.y, ... and writes rows [64r, 64r + 64) of
+// gx + s·nx·d: with one block row of the grid that is the gradient itself, otherwise partials
+// [gridDim.y, nx, d] that jclip_contrastive_sum_parts_f32 adds up. With wantScale,
+// scaleParts[s·gridDim.x + r] = the block's Σ G_pq·L_pq (accumulated in double). For each tile:
+// the logits, G (times factor) in shared memory, then gx's rows += G·y one slice of 64 of d at a
+// time, read back from the second tile on (each element has one thread, the same every tile).
+// grid = (ceil(nx / 64), splits <= ceil(ny / 64)), block = 256; nx, ny >= 1.
 extern "C" __global__ __launch_bounds__(CT_THREADS) void
 jclip_contrastive_backward_f32(const float* x, const float* y, int nx, int ny, int d, float scale, const float* lseOwn,
                                const float* lseOther, int offset, float factor, float* gx, float* scaleParts, int wantScale) {
@@ -195,6 +198,7 @@ jclip_contrastive_backward_f32(const float* x, const float* y, int nx, int ny, i
     __shared__ double sums[JCLIP_WARP];
     const int tx = threadIdx.x % CT_SIDE, ty = threadIdx.x / CT_SIDE;
     const int p0 = blockIdx.x * CT_TILE, yTiles = (ny + CT_TILE - 1) / CT_TILE;
+    gx += (size_t)blockIdx.y * nx * d;
     float own[CT_PER];
 #pragma unroll
     for (int ii = 0; ii < CT_PER; ii++) {
@@ -202,8 +206,9 @@ jclip_contrastive_backward_f32(const float* x, const float* y, int nx, int ny, i
         own[ii] = p < nx ? lseOwn[p] : 0.f;
     }
     double dScale = 0.0;
-    for (int c = 0; c < yTiles; c++) {
+    for (int c = blockIdx.y; c < yTiles; c += gridDim.y) {
         const int q0 = c * CT_TILE;
+        const bool first = c == (int)blockIdx.y;
         float l[CT_PER][CT_PER];
         tile_dots(x, p0, nx, y, q0, ny, d, xs, ys, l);
 #pragma unroll
@@ -234,7 +239,7 @@ jclip_contrastive_backward_f32(const float* x, const float* y, int nx, int ny, i
 #pragma unroll
                 for (int jj = 0; jj < CT_PER; jj++) {
                     const int p = p0 + ty + CT_SIDE * ii, e = c0 + tx + CT_SIDE * jj;
-                    out[ii][jj] = c > 0 && p < nx && e < d ? gx[(size_t)p * d + e] : 0.f;
+                    out[ii][jj] = !first && p < nx && e < d ? gx[(size_t)p * d + e] : 0.f;
                 }
 #pragma unroll 8
             for (int q = 0; q < CT_TILE; q++) {
@@ -262,7 +267,18 @@ jclip_contrastive_backward_f32(const float* x, const float* y, int nx, int ny, i
     }
     if (wantScale) {
         double total = block_sum(dScale, sums);
-        if (threadIdx.x == 0) scaleParts[blockIdx.x] = (float)total;
+        if (threadIdx.x == 0) scaleParts[blockIdx.y * gridDim.x + blockIdx.x] = (float)total;
+    }
+}
+
+// parts [splits, count] to out [count]: out[e] = Σ_s parts[s·count + e], over s in order.
+// Grid-stride over e, block = 256.
+extern "C" __global__ __launch_bounds__(256) void
+jclip_contrastive_sum_parts_f32(const float* parts, float* out, int splits, int count) {
+    for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < count; e += gridDim.x * blockDim.x) {
+        float sum = parts[e];
+        for (int s = 1; s < splits; s++) sum += parts[(size_t)s * count + e];
+        out[e] = sum;
     }
 }
 

@@ -17,18 +17,25 @@ public final class Contrastive {
     /** Rows and columns of a logits tile, and threads per block: CT_TILE and CT_THREADS in contrastive.cu. */
     private static final int TILE = 64, THREADS = 256;
     /**
-     * Blocks of the log-sum-exp kernel that fill an H100 (132 SMs, about 4 resident blocks of 256
-     * threads and 17 KiB shared memory each): with fewer row tiles than this, the column tiles are
-     * split over a second grid dimension, whose partial row results are merged afterwards.
+     * Blocks that fill an H100: 132 SMs, about 4 resident blocks each (256 threads; 17 KiB of shared
+     * memory for the log-sum-exps, 42 KiB and 64 registers a thread for the backward). With fewer
+     * row tiles than this, the column tiles are split over a second grid dimension, whose partial
+     * results are merged afterwards.
      */
     private static final int TARGET_BLOCKS = 4 * 132;
     /** Threads per block of the merge and sum kernels (their __launch_bounds__). */
     private static final int MERGE_THREADS = 256;
+    /**
+     * Most floats of the backward's partial gradients [splits, rows, d] (256 MiB): a backward split
+     * over more column blocks than this allows uses fewer of them.
+     */
+    private static final long MAX_PART_FLOATS = 1L << 26;
 
     private final CudaDevice device;
     private final CudaKernel logSumExp;
     private final CudaKernel merge;
     private final CudaKernel backward;
+    private final CudaKernel sumParts;
     private final CudaKernel scaleSum;
 
     public Contrastive(CudaDevice device) {
@@ -36,6 +43,7 @@ public final class Contrastive {
         logSumExp = device.kernel(MODULE, "jclip_contrastive_lse_f32");
         merge = device.kernel(MODULE, "jclip_contrastive_lse_merge_f32");
         backward = device.kernel(MODULE, "jclip_contrastive_backward_f32");
+        sumParts = device.kernel(MODULE, "jclip_contrastive_sum_parts_f32");
         scaleSum = device.kernel(MODULE, "jclip_contrastive_scale_sum_f32");
     }
 
@@ -92,17 +100,44 @@ public final class Contrastive {
         // Past these no row has a label; clamped, the offset and its negation (for gb) fit an int.
         int offset = Math.max(-n, Math.min(m, diagonalOffset));
         float factor = (float) ((double) coefficient * scale);
-        int rowTiles = Layout.ceilDiv(n, TILE);
-        try (Buffer scaleParts = kernels().allocate(DType.F32, rowTiles)) {
-            backward.pointer(a, aOffset).pointer(b, bOffset).i32(n).i32(m).i32(d).f32(scale).pointer(lseRows, 0)
-                    .pointer(lseCols, 0).i32(offset).f32(factor).pointer(ga, 0).pointer(scaleParts, 0).i32(1)
-                    .launch(rowTiles, THREADS, 0);
-            if (gb != null) {
-                backward.pointer(b, bOffset).pointer(a, aOffset).i32(m).i32(n).i32(d).f32(scale).pointer(lseCols, 0)
-                        .pointer(lseRows, 0).i32(-offset).f32(factor).pointer(gb, 0).pointer(scaleParts, 0).i32(0)
-                        .launch(Layout.ceilDiv(m, TILE), THREADS, 0);
+        int gaSplits = splits(n, m, d), gbSplits = gb == null ? 0 : splits(m, n, d);
+        int scaleCount = Args.count(name, "the gScale partials", Layout.ceilDiv(n, TILE), gaSplits, 1);
+        try (Buffer scaleParts = kernels().allocate(DType.F32, scaleCount)) {
+            gradient(name, a, aOffset, b, bOffset, n, m, d, scale, lseRows, lseCols, offset, factor, ga, scaleParts, true, gaSplits);
+            if (gb != null)
+                gradient(name, b, bOffset, a, aOffset, m, n, d, scale, lseCols, lseRows, -offset, factor, gb, scaleParts, false, gbSplits);
+            scaleSum.pointer(scaleParts, 0).i32(scaleCount).f32(coefficient).pointer(gScale, 0).launch(1, MERGE_THREADS, 0);
+        }
+    }
+
+    /**
+     * Column blocks of the backward grid for x [nx, d] against y [ny, d]: enough to fill the GPU
+     * when x has few row tiles (a CLIP batch of 256 is 4), each block then summing fewer of y's
+     * tiles into a partial gradient of its own.
+     */
+    private static int splits(int nx, int ny, int d) {
+        if (d == 0) return 1;  // no gradient to split, only gScale's partials
+        int rowTiles = Layout.ceilDiv(nx, TILE), yTiles = Layout.ceilDiv(ny, TILE);
+        int splits = Math.max(1, Math.min(yTiles, Layout.ceilDiv(TARGET_BLOCKS, rowTiles)));
+        long floats = Math.max(1L, (long) nx * d);
+        return splits == 1 ? 1 : (int) Math.max(1, Math.min(splits, MAX_PART_FLOATS / floats));
+    }
+
+    /** gx [nx, d] = factor·G·y (see jclip_contrastive_backward_f32), through partials when split. */
+    private void gradient(String name, Buffer x, int xOffset, Buffer y, int yOffset, int nx, int ny, int d, float scale,
+            Buffer lseOwn, Buffer lseOther, int offset, float factor, Buffer gx, Buffer scaleParts, boolean wantScale, int splits) {
+        int rowTiles = Layout.ceilDiv(nx, TILE), count = nx * d;
+        Buffer out = splits == 1 ? gx : kernels().allocate(DType.F32, Args.count(name, "the gradient partials", splits, nx, d));
+        try {
+            backward.pointer(x, xOffset).pointer(y, yOffset).i32(nx).i32(ny).i32(d).f32(scale).pointer(lseOwn, 0)
+                    .pointer(lseOther, 0).i32(offset).f32(factor).pointer(out, 0).pointer(scaleParts, 0).i32(wantScale ? 1 : 0)
+                    .launch(rowTiles, splits, 1, THREADS, 1, 1, 0);
+            if (splits > 1 && count > 0) {
+                sumParts.pointer(out, 0).pointer(gx, 0).i32(splits).i32(count)
+                        .launch(Math.min(Layout.MAX_BLOCKS, Layout.ceilDiv(count, MERGE_THREADS)), MERGE_THREADS, 0);
             }
-            scaleSum.pointer(scaleParts, 0).i32(rowTiles).f32(coefficient).pointer(gScale, 0).launch(1, MERGE_THREADS, 0);
+        } finally {
+            if (out != gx) out.close();
         }
     }
 
