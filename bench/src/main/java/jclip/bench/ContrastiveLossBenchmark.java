@@ -7,6 +7,7 @@ import jclip.kernels.Buffer;
 import jclip.kernels.DType;
 import jclip.kernels.Kernels;
 import jclip.kernels.ReduceOp;
+import jclip.kernels.cpu.ContrastiveLoss;
 import jclip.kernels.cpu.CpuKernels;
 import jclip.kernels.cpu.Gemm;
 import jclip.kernels.cpu.Parallel;
@@ -76,7 +77,8 @@ public class ContrastiveLossBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        System.out.println("# Gemm kernel: " + Gemm.implementation() + ", threads: " + Parallel.threads());
+        System.out.println("# Gemm kernel: " + Gemm.implementation() + ", contrastive tiles: " + ContrastiveLoss.implementation()
+                + ", threads: " + Parallel.threads());
         SplittableRandom random = new SplittableRandom(42);
         coefficient = 0.5f / n;
         float[] image = embeddings(random, n, d, null), text = embeddings(random, n, d, image);

@@ -9,7 +9,7 @@ import java.util.Arrays;
  *
  * <p>The fast path never holds more of L than one tile per thread. Each tile's logits come from
  * {@link Gemm}'s single-threaded entry (the tiles are the parallel work, so a product never forks
- * again), and are then reduced in double:
+ * again), and are then reduced tile by tile:
  *
  * <ul>
  *   <li>forward: one task per row tile walks every column tile, keeping each row's log-sum-exp
@@ -23,12 +23,10 @@ import java.util.Arrays;
  *       run: three products per tile, where owning ga and gb in two separate passes would take four.
  * </ul>
  *
- * <p>One exp per logit: within a tile whose logits (and the log-sum-exps it is measured against)
- * lie within {@value #ONE_EXP_SPREAD} of the tile's maximum M, exp(L − M) in double neither
- * overflows nor underflows, and both the row and the column sums (forward), or both softmax terms
- * exp(L − M)·(exp(M − lseRows_i) + exp(M − lseCols_j)) (backward), are built from it. A tile that is
- * spread wider (unnormalised features, huge scales) takes two exps per logit against its row and
- * column maxima, as the reference does.
+ * <p>Each tile is reduced by a {@link ContrastiveTileKernel}, picked once as Gemm picks its
+ * micro-kernel: in float vectors ({@code ContrastiveVectorKernel}) when the jdk.incubator.vector
+ * module is in the boot layer and {@code -Djclip.vector=false} is not set, otherwise in double with
+ * Math.exp ({@link ContrastiveScalarKernel}).
  */
 public final class ContrastiveLoss {
     private ContrastiveLoss() {}
@@ -37,28 +35,48 @@ public final class ContrastiveLoss {
      * Tile shape: a forward tile of 256 x 512 floats (512 KiB), a backward one of 256 x 256, each
      * in L2 while it is reduced and its products (k = d, or 256) running at the micro-kernel's full
      * speed; row tiles are cut thinner when there would be fewer of them than threads. Measured at
-     * n = m = 4096, d = 512 on the 2-core build machine, ms per call (three quiet runs): forward
-     * 256 x 512 200-217, 256 x 256 184-215, 256 x 1024 190-214, 128 x 512 209-226; backward
-     * 256 x 256 512-543, 256 x 512 514-742, 128 x 256 571-649, 128 x 128 592-766. (The sgemm of
-     * all 4096² logits alone took 113 ms: the exps and the tile's passes cost about 10 ns a logit
-     * per thread, a third of the forward.)
+     * n = m = 4096, d = 512 on the 2-core build machine (shared, so only the quietest of several
+     * runs count), ms per call with the vector tile kernel: forward 256 x 512 143-150, 256 x 1024
+     * 140, 256 x 256 148-152, 128 x 512 165-169; backward 256 x 256 460-503, 256 x 512 436-487,
+     * 128 x 256 487-540, 128 x 128 554-564. The sgemm of all 4096² logits alone took 110 ms; the
+     * backward's three products per tile would take 330. (With the scalar kernel: forward 200,
+     * backward 512.) Square backward tiles keep more tiles per step for more threads.
      */
     static final int ROW_TILE = 256, COL_TILE = 512, BACKWARD_TILE = 256;
 
-    /** Widest spread of logits in a tile that one exp per logit handles (e^-600 is far above double's e^-708 underflow). */
-    static final double ONE_EXP_SPREAD = 600;
+    static final ContrastiveTileKernel SCALAR = new ContrastiveScalarKernel();
+    private static final ContrastiveTileKernel KERNEL = pickKernel();
+
+    private static ContrastiveTileKernel pickKernel() {
+        if ("false".equalsIgnoreCase(System.getProperty("jclip.vector", "true"))) return SCALAR;
+        ContrastiveTileKernel vector = vectorKernel();
+        return vector != null ? vector : SCALAR;
+    }
+
+    /** The Vector API tile kernel, or null when the module is not in the boot layer. */
+    static ContrastiveTileKernel vectorKernel() {
+        if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) return null;
+        try {
+            // By name, so that the class (and the module) is only linked when present.
+            return (ContrastiveTileKernel) Class.forName("jclip.kernels.cpu.ContrastiveVectorKernel").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;
+        }
+    }
+
+    /** Which tile kernel is active. */
+    public static String implementation() {
+        return KERNEL.name();
+    }
 
     public static void logSumExp(float[] a, int ao, float[] b, int bo, int n, int m, int d, float scale,
             float[] lseRows, float[] lseCols) {
-        logSumExp(a, ao, b, bo, n, m, d, scale, lseRows, lseCols, tile(n, ROW_TILE), Math.min(COL_TILE, Math.max(1, m)));
+        logSumExp(KERNEL, a, ao, b, bo, n, m, d, scale, lseRows, lseCols, 0, 0);
     }
 
     public static void backward(float[] a, int ao, float[] b, int bo, int n, int m, int d, float scale,
             float[] lseRows, float[] lseCols, int diagonalOffset, float coefficient, float[] ga, float[] gb, float[] gScale) {
-        // Without gb the row tiles are the only parallel work, and column tiles need not be cut for threads.
-        int tc = gb == null ? Math.min(COL_TILE, Math.max(1, m)) : tile(m, BACKWARD_TILE);
-        backward(a, ao, b, bo, n, m, d, scale, lseRows, lseCols, diagonalOffset, coefficient, ga, gb, gScale,
-                tile(n, BACKWARD_TILE), tc);
+        backward(KERNEL, a, ao, b, bo, n, m, d, scale, lseRows, lseCols, diagonalOffset, coefficient, ga, gb, gScale, 0, 0);
     }
 
     /** Rows of a tile: at most max, fewer so that each thread gets a tile, a multiple of 16 (the micro-kernel's widths) unless count is less. */
@@ -67,9 +85,13 @@ public final class ContrastiveLoss {
         return Math.max(1, Math.min(Math.min(max, count), (perThread + 15) / 16 * 16));
     }
 
-    /** {@link #logSumExp} with tiles of tr x tc (tests use small ones to cross many tile edges). */
-    static void logSumExp(float[] a, int ao, float[] b, int bo, int n, int m, int d, float scale,
-            float[] lseRows, float[] lseCols, int tr, int tc) {
+    /**
+     * {@link #logSumExp} with a given tile kernel and tiles of tr x tc (tests use small ones to cross
+     * many tile edges); 0 takes the default size.
+     */
+    static void logSumExp(ContrastiveTileKernel kernel, float[] a, int ao, float[] b, int bo, int n, int m, int d, float scale,
+            float[] lseRows, float[] lseCols, int rowTile, int colTile) {
+        int tr = rowTile > 0 ? rowTile : tile(n, ROW_TILE), tc = colTile > 0 ? colTile : Math.min(COL_TILE, Math.max(1, m));
         String op = "contrastiveLogSumExp";
         checkOperands(op, a, ao, b, bo, n, m, d);
         need(op, "lseRows", lseRows, 0, n);
@@ -92,7 +114,7 @@ public final class ContrastiveLoss {
                         int cols = Math.min(tc, m - j0);
                         Gemm.sgemmOnThisThread(false, true, rows, cols, d, scale, a, ao + i0 * d, ld, b, bo + j0 * d, ld,
                                 0f, s.tile, 0, cols);
-                        tileLogSumExp(s, rows, cols, colParts, r * m + j0);
+                        kernel.logSumExp(s, rows, cols, colParts, r * m + j0);
                     }
                     for (int i = 0; i < rows; i++) lseRows[i0 + i] = (float) s.rowLse[i];
                 }
@@ -115,56 +137,6 @@ public final class ContrastiveLoss {
         });
     }
 
-    /**
-     * Folds the logits tile [rows, cols] (in s.tile) into the running row log-sum-exps s.rowLse, and
-     * writes each column's log-sum-exp over the tile to colParts[at + j].
-     */
-    private static void tileLogSumExp(Scratch s, int rows, int cols, double[] colParts, int at) {
-        float[] t = s.tile;
-        double[] rowLse = s.rowLse, colSum = s.colSum;
-        float max = Float.NEGATIVE_INFINITY, min = Float.POSITIVE_INFINITY;
-        for (int e = 0, count = rows * cols; e < count; e++) {
-            float v = t[e];
-            if (v > max) max = v;
-            if (v < min) min = v;
-        }
-        Arrays.fill(colSum, 0, cols, 0);
-        if ((double) max - min <= ONE_EXP_SPREAD) {
-            double hi = max;
-            for (int i = 0; i < rows; i++) {
-                int o = i * cols;
-                double rowSum = 0;
-                for (int j = 0; j < cols; j++) {
-                    double e = Math.exp(t[o + j] - hi);
-                    rowSum += e;
-                    colSum[j] += e;
-                }
-                rowLse[i] = logAddExp(rowLse[i], hi + Math.log(rowSum));
-            }
-            for (int j = 0; j < cols; j++) colParts[at + j] = hi + Math.log(colSum[j]);
-            return;
-        }
-        // Spread too wide (or NaN): each row against its own maximum, each column against its own.
-        double[] colMax = s.colMax;
-        Arrays.fill(colMax, 0, cols, Double.NEGATIVE_INFINITY);
-        for (int i = 0; i < rows; i++) {
-            int o = i * cols;
-            double rowMax = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                rowMax = Math.max(rowMax, t[o + j]);
-                colMax[j] = Math.max(colMax[j], t[o + j]);
-            }
-            double rowSum = 0;
-            for (int j = 0; j < cols; j++) rowSum += Math.exp(t[o + j] - rowMax);
-            rowLse[i] = logAddExp(rowLse[i], rowMax + Math.log(rowSum));
-        }
-        for (int i = 0; i < rows; i++) {
-            int o = i * cols;
-            for (int j = 0; j < cols; j++) colSum[j] += Math.exp(t[o + j] - colMax[j]);
-        }
-        for (int j = 0; j < cols; j++) colParts[at + j] = colMax[j] + Math.log(colSum[j]);
-    }
-
     /** log(e^x + e^y), exact for -inf operands. */
     static double logAddExp(double x, double y) {
         if (x == Double.NEGATIVE_INFINITY) return y;
@@ -173,10 +145,13 @@ public final class ContrastiveLoss {
         return hi + Math.log1p(Math.exp(lo - hi));
     }
 
-    /** {@link #backward} with tiles of tr x tc. */
-    static void backward(float[] a, int ao, float[] b, int bo, int n, int m, int d, float scale,
+    /** {@link #backward} with a given tile kernel and tiles of tr x tc; 0 takes the default size. */
+    static void backward(ContrastiveTileKernel kernel, float[] a, int ao, float[] b, int bo, int n, int m, int d, float scale,
             float[] lseRows, float[] lseCols, int diagonalOffset, float coefficient, float[] ga, float[] gb, float[] gScale,
-            int tr, int tc) {
+            int rowTile, int colTile) {
+        int tr = rowTile > 0 ? rowTile : tile(n, BACKWARD_TILE);
+        // Without gb the row tiles are the only parallel work, and column tiles need not be cut for threads.
+        int tc = colTile > 0 ? colTile : gb == null ? Math.min(COL_TILE, Math.max(1, m)) : tile(m, BACKWARD_TILE);
         String op = "contrastiveBackward";
         checkOperands(op, a, ao, b, bo, n, m, d);
         need(op, "lseRows", lseRows, 0, n);
@@ -189,7 +164,7 @@ public final class ContrastiveLoss {
         int rowTiles = n == 0 ? 0 : ceilDiv(n, tr), colTiles = m == 0 ? 0 : ceilDiv(m, tc);
         // Σ G·L of each row tile (one writer per step), summed in row-tile order at the end.
         double[] scaleParts = new double[rowTiles];
-        Tiles tiles = new Tiles(a, ao, b, bo, n, m, d, scale, lseRows, lseCols, diagonalOffset,
+        Tiles tiles = new Tiles(kernel, a, ao, b, bo, n, m, d, scale, lseRows, lseCols, diagonalOffset,
                 (float) ((double) coefficient * scale), ga, gb, scaleParts, tr, tc);
         long cost = (long) tr * tc * Math.max(1, d) * (gb == null ? 2 : 3);
         if (rowTiles > 0 && colTiles > 0) {
@@ -227,7 +202,7 @@ public final class ContrastiveLoss {
     }
 
     /** One backward call's operands, and the work of one tile. */
-    private record Tiles(float[] a, int ao, float[] b, int bo, int n, int m, int d, float scale, float[] lseRows,
+    private record Tiles(ContrastiveTileKernel kernel, float[] a, int ao, float[] b, int bo, int n, int m, int d, float scale, float[] lseRows,
             float[] lseCols, int diagonalOffset, float factor, float[] ga, float[] gb, double[] scaleParts, int tr, int tc) {
 
         /** Tile (r, c): its logits, G in their place, then ga and gb += factor·G·b, factor·Gᵀ·a. */
@@ -235,61 +210,19 @@ public final class ContrastiveLoss {
             int i0 = r * tr, rows = Math.min(tr, n - i0), j0 = c * tc, cols = Math.min(tc, m - j0), ld = Math.max(1, d);
             float[] t = s.tile;
             Gemm.sgemmOnThisThread(false, true, rows, cols, d, scale, a, ao + i0 * d, ld, b, bo + j0 * d, ld, 0f, t, 0, cols);
-            scaleParts[r] += gradient(s, rows, cols, i0, j0);
+            scaleParts[r] += kernel.gradient(s, rows, cols, lseRows, i0, lseCols, j0, (long) i0 + diagonalOffset - j0);
             if (d == 0) return;
             Gemm.sgemmOnThisThread(false, false, rows, d, cols, factor, t, 0, cols, b, bo + j0 * d, d, 1f, ga, i0 * d, d);
             if (gb != null)
                 Gemm.sgemmOnThisThread(true, false, cols, d, rows, factor, t, 0, cols, a, ao + i0 * d, d, 1f, gb, j0 * d, d);
         }
-
-        /** Replaces the logits tile by G; returns Σ G·L over it. */
-        private double gradient(Scratch s, int rows, int cols, int i0, int j0) {
-            float[] t = s.tile;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int e = 0, count = rows * cols; e < count; e++) if (t[e] > max) max = t[e];
-            double hi = max, minRow = Double.POSITIVE_INFINITY, minCol = Double.POSITIVE_INFINITY;
-            for (int i = 0; i < rows; i++) minRow = Math.min(minRow, lseRows[i0 + i]);
-            for (int j = 0; j < cols; j++) minCol = Math.min(minCol, lseCols[j0 + j]);
-            double sum = 0;
-            if (hi - minRow <= ONE_EXP_SPREAD && hi - minCol <= ONE_EXP_SPREAD) {
-                // exp(L − lse) = exp(L − M)·exp(M − lse), every factor within double's range.
-                double[] u = s.rowLse, v = s.colSum;
-                for (int i = 0; i < rows; i++) u[i] = Math.exp(hi - lseRows[i0 + i]);
-                for (int j = 0; j < cols; j++) v[j] = Math.exp(hi - lseCols[j0 + j]);
-                for (int i = 0; i < rows; i++) {
-                    int o = i * cols;
-                    long label = (long) i0 + i + diagonalOffset - j0;
-                    double ui = u[i];
-                    for (int j = 0; j < cols; j++) {
-                        double l = t[o + j];
-                        double g = Math.exp(l - hi) * (ui + v[j]);
-                        if (j == label) g -= 2;
-                        sum += g * l;
-                        t[o + j] = (float) g;
-                    }
-                }
-                return sum;
-            }
-            for (int i = 0; i < rows; i++) {
-                int o = i * cols;
-                long label = (long) i0 + i + diagonalOffset - j0;
-                double lr = lseRows[i0 + i];
-                for (int j = 0; j < cols; j++) {
-                    double l = t[o + j];
-                    double g = Math.exp(l - lr) + Math.exp(l - lseCols[j0 + j]);
-                    if (j == label) g -= 2;
-                    sum += g * l;
-                    t[o + j] = (float) g;
-                }
-            }
-            return sum;
-        }
     }
 
     /** A thread's tile and row and column vectors, grown on demand and kept for the thread's lifetime. */
-    private static final class Scratch {
+    static final class Scratch {
         float[] tile = new float[0];
         double[] rowLse = new double[0], colSum = new double[0], colMax = new double[0];
+        float[] rowMaxF = new float[0], colMaxF = new float[0], colSumF = new float[0];
         boolean busy;
         /** The next level, for a call on a thread whose scratch is in use further up its stack. */
         Scratch next;
@@ -304,10 +237,15 @@ public final class ContrastiveLoss {
             }
             s.busy = true;
             if (s.tile.length < tr * tc) s.tile = new float[tr * tc];
-            if (s.rowLse.length < tr) s.rowLse = new double[tr];
+            if (s.rowLse.length < tr) {
+                s.rowLse = new double[tr];
+                s.rowMaxF = new float[tr];
+            }
             if (s.colSum.length < tc) {
                 s.colSum = new double[tc];
                 s.colMax = new double[tc];
+                s.colMaxF = new float[tc];
+                s.colSumF = new float[tc];
             }
             return s;
         }

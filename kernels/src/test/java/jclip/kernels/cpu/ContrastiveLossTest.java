@@ -30,6 +30,15 @@ import org.junit.jupiter.api.Test;
 class ContrastiveLossTest {
     private static final double LSE = 2e-6, GRADIENT = 1e-4, SCALE_GRADIENT = 2e-5;
 
+    /** Tile kernels under test: the Vector API one (when the module is present) and the plain-Java one. */
+    static List<ContrastiveTileKernel> kernels() {
+        List<ContrastiveTileKernel> ks = new ArrayList<>();
+        ContrastiveTileKernel v = ContrastiveLoss.vectorKernel();
+        if (v != null) ks.add(v);
+        ks.add(ContrastiveLoss.SCALAR);
+        return ks;
+    }
+
     /**
      * Rows of unit length, like CLIP's normalised embeddings. With {@code near}, row j leans towards
      * near's row j − offset (where there is one) by noise, as an image's embedding leans towards its
@@ -125,43 +134,40 @@ class ContrastiveLossTest {
     }
 
     @Test
-    void widelySpreadLogitsTakeTheTwoExpPath() {
+    void widelySpreadLogits() {
         // Rows of norms in [1/4, 4] at scale 100: logits up to about ±1300 next to rows whose
-        // log-sum-exps are near 0, too wide for one exp per logit. Their float products are off by
-        // up to ~1e-3 absolute, which exp(L − lse) carries into G.
+        // log-sum-exps are near 0, too wide for the scalar kernel's one exp per logit (its two-exp
+        // path runs). Their float products are off by up to ~1e-3 absolute, which exp(L − lse)
+        // carries into G.
         Case wide = new Case(257, 300, 64, 100f, 0, 1, 2, 4);
         check(wide, 200, 0, 0, LSE, 5e-4, true);
         check(wide, 201, 16, 48, LSE, 5e-4, true);
     }
 
-    /** The fast path against the reference on one case (tiles 0: the default ones). */
+    /** The fast path, with every tile kernel, against the reference on one case (tiles 0: the default ones). */
     private static void check(Case c, long seed, int tr, int tc, double lseTolerance, double gradientTolerance, boolean withGb) {
         Inputs in = Inputs.of(c, seed);
-        float[] lseRows = filled(c.n, Float.NaN), lseCols = filled(c.m, Float.NaN);
-        if (tr == 0) ContrastiveLoss.logSumExp(in.a, c.aOffset, in.b, c.bOffset, c.n, c.m, c.d, c.scale, lseRows, lseCols);
-        else ContrastiveLoss.logSumExp(in.a, c.aOffset, in.b, c.bOffset, c.n, c.m, c.d, c.scale, lseRows, lseCols, tr, tc);
-        compare(c + " lseRows", lseTolerance, in.lseRows, lseRows);
-        compare(c + " lseCols", lseTolerance, in.lseCols, lseCols);
-
         float coefficient = 0.5f / Math.max(c.n, c.m);
         float[] ga = new float[c.n * c.d], gb = new float[c.m * c.d], gScale = new float[1];
         ContrastiveLoss.backwardReference(in.a, c.aOffset, in.b, c.bOffset, c.n, c.m, c.d, c.scale, in.lseRows, in.lseCols,
                 c.diagonalOffset, coefficient, ga, gb, gScale);
-        // Outputs start as NaN, so an element the fast path fails to write shows up.
-        float[] fastGa = filled(c.n * c.d, Float.NaN), fastGb = withGb ? filled(c.m * c.d, Float.NaN) : null;
-        float[] fastGScale = {Float.NaN};
-        if (tr == 0) {
-            ContrastiveLoss.backward(in.a, c.aOffset, in.b, c.bOffset, c.n, c.m, c.d, c.scale, in.lseRows, in.lseCols,
-                    c.diagonalOffset, coefficient, fastGa, fastGb, fastGScale);
-        } else {
-            ContrastiveLoss.backward(in.a, c.aOffset, in.b, c.bOffset, c.n, c.m, c.d, c.scale, in.lseRows, in.lseCols,
-                    c.diagonalOffset, coefficient, fastGa, fastGb, fastGScale, tr, tc);
-        }
         Terms terms = Terms.of(c, in, coefficient);
-        compareTerms(c + " ga", gradientTolerance, ga, fastGa, terms.ga);
-        if (withGb) compareTerms(c + " gb", gradientTolerance, gb, fastGb, terms.gb);
-        assertTrue(Math.abs(fastGScale[0] - gScale[0]) <= SCALE_GRADIENT * terms.gScale + 1e-30,
-                c + " gScale: reference " + gScale[0] + ", fast " + fastGScale[0] + " (Σ|coefficient·G·L| " + terms.gScale + ")");
+        for (ContrastiveTileKernel kernel : kernels()) {
+            String where = c + " " + kernel.name().replaceAll(" .*", "");
+            float[] lseRows = filled(c.n, Float.NaN), lseCols = filled(c.m, Float.NaN);
+            ContrastiveLoss.logSumExp(kernel, in.a, c.aOffset, in.b, c.bOffset, c.n, c.m, c.d, c.scale, lseRows, lseCols, tr, tc);
+            compare(where + " lseRows", lseTolerance, in.lseRows, lseRows);
+            compare(where + " lseCols", lseTolerance, in.lseCols, lseCols);
+            // Outputs start as NaN, so an element the fast path fails to write shows up.
+            float[] fastGa = filled(c.n * c.d, Float.NaN), fastGb = withGb ? filled(c.m * c.d, Float.NaN) : null;
+            float[] fastGScale = {Float.NaN};
+            ContrastiveLoss.backward(kernel, in.a, c.aOffset, in.b, c.bOffset, c.n, c.m, c.d, c.scale, in.lseRows, in.lseCols,
+                    c.diagonalOffset, coefficient, fastGa, fastGb, fastGScale, tr, tc);
+            compareTerms(where + " ga", gradientTolerance, ga, fastGa, terms.ga);
+            if (withGb) compareTerms(where + " gb", gradientTolerance, gb, fastGb, terms.gb);
+            assertTrue(Math.abs(fastGScale[0] - gScale[0]) <= SCALE_GRADIENT * terms.gScale + 1e-30,
+                    where + " gScale: reference " + gScale[0] + ", fast " + fastGScale[0] + " (Σ|coefficient·G·L| " + terms.gScale + ")");
+        }
     }
 
     /**
@@ -214,16 +220,19 @@ class ContrastiveLossTest {
 
     @Test
     void emptySizes() {
-        float[] lseRows = filled(3, 7f), lseCols = new float[0];
-        ContrastiveLoss.logSumExp(new float[6], 0, new float[0], 0, 3, 0, 2, 10f, lseRows, lseCols);
-        assertArrayEquals(filled(3, Float.NEGATIVE_INFINITY), lseRows);
-        // d = 0: every logit is 0, so each log-sum-exp is log(count); the gradients are empty.
-        float[] rows = new float[4], cols = new float[5], gScale = {Float.NaN};
-        ContrastiveLoss.logSumExp(new float[0], 0, new float[0], 0, 4, 5, 0, 10f, rows, cols);
-        assertEquals(Math.log(5), rows[3], 1e-6);
-        assertEquals(Math.log(4), cols[4], 1e-6);
-        ContrastiveLoss.backward(new float[0], 0, new float[0], 0, 4, 5, 0, 10f, rows, cols, 0, 1f, new float[0], new float[0], gScale);
-        assertEquals(0f, gScale[0]);
+        for (ContrastiveTileKernel kernel : kernels()) {
+            float[] lseRows = filled(3, 7f), lseCols = new float[0];
+            ContrastiveLoss.logSumExp(kernel, new float[6], 0, new float[0], 0, 3, 0, 2, 10f, lseRows, lseCols, 0, 0);
+            assertArrayEquals(filled(3, Float.NEGATIVE_INFINITY), lseRows);
+            // d = 0: every logit is 0, so each log-sum-exp is log(count); the gradients are empty.
+            float[] rows = new float[4], cols = new float[5], gScale = {Float.NaN};
+            ContrastiveLoss.logSumExp(kernel, new float[0], 0, new float[0], 0, 4, 5, 0, 10f, rows, cols, 0, 0);
+            assertEquals(Math.log(5), rows[3], 1e-6, kernel.name());
+            assertEquals(Math.log(4), cols[4], 1e-6, kernel.name());
+            ContrastiveLoss.backward(kernel, new float[0], 0, new float[0], 0, 4, 5, 0, 10f, rows, cols, 0, 1f, new float[0],
+                    new float[0], gScale, 0, 0);
+            assertEquals(0f, gScale[0], 1e-6, kernel.name());
+        }
     }
 
     @Test
