@@ -1,6 +1,7 @@
 package jclip.kernels.cpu;
 
 import java.lang.management.ManagementFactory;
+import java.lang.ref.Reference;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.SplittableRandom;
@@ -8,8 +9,9 @@ import java.util.SplittableRandom;
 /**
  * The contrastive loss at CLIP's largest batch, n = m = 16,384 and d = 512, forward and backward,
  * in a JVM whose heap (ContrastiveLossTest starts it with -Xmx512m) could not hold the 1 GiB logits
- * matrix. Prints one line per pass, with the peak heap and the wall time, and exits non-zero if a
- * result is not finite.
+ * matrix. Prints one line per pass, with its wall time, the heap's peak (garbage included) and
+ * what is live after a full GC with every operand still held, and exits non-zero if a result is
+ * not finite.
  */
 public final class ContrastiveLossMemoryCheck {
     private ContrastiveLossMemoryCheck() {}
@@ -31,18 +33,32 @@ public final class ContrastiveLossMemoryCheck {
             loss += lseRows[i] + lseCols[i] - 2 * scale * diagonal;
         }
         loss /= 2.0 * n;
-        System.out.printf("forward: loss %.6f, %.1f s, peak heap %d MiB%n", loss, (t1 - t0) / 1e9, peakHeapMiB());
+        System.out.printf("forward: loss %.6f, %.1f s, peak heap %d MiB, live %d MiB%n", loss, (t1 - t0) / 1e9, peakHeapMiB(),
+                liveHeapMiB());
         float[] ga = new float[n * d], gb = new float[n * d], gScale = new float[1];
+        t1 = System.nanoTime();
         ContrastiveLoss.backward(a, 0, b, 0, n, n, d, scale, lseRows, lseCols, 0, 0.5f / n, ga, gb, gScale);
         long t2 = System.nanoTime();
         double norm = 0;
         for (int e = 0; e < n * d; e++) norm += (double) ga[e] * ga[e] + (double) gb[e] * gb[e];
-        System.out.printf("backward: |ga, gb| %.6e, gScale %.6f, %.1f s, peak heap %d MiB%n", Math.sqrt(norm), gScale[0],
-                (t2 - t1) / 1e9, peakHeapMiB());
+        System.out.printf("backward: |ga, gb| %.6e, gScale %.6f, %.1f s, peak heap %d MiB, live %d MiB%n", Math.sqrt(norm),
+                gScale[0], (t2 - t1) / 1e9, peakHeapMiB(), liveHeapMiB());
         boolean finite = Double.isFinite(loss) && Double.isFinite(norm) && Float.isFinite(gScale[0]);
         for (int i = 0; i < n; i++) finite &= Float.isFinite(lseRows[i]) && Float.isFinite(lseCols[i]);
         System.out.println(finite ? "finite" : "NOT FINITE");
+        // Held to here, so that "live" counts them.
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(ga);
+        Reference.reachabilityFence(gb);
         System.exit(finite ? 0 : 1);
+    }
+
+    /** Heap in use after a full GC: what is reachable. */
+    static long liveHeapMiB() {
+        System.gc();
+        Runtime r = Runtime.getRuntime();
+        return (r.totalMemory() - r.freeMemory()) >> 20;
     }
 
     /** The sum of every heap pool's peak use since the JVM started. */
