@@ -142,6 +142,17 @@ public final class Gemm {
     }
 
     /**
+     * One product (batch 1) of {@link #sgemm}, on the calling thread whatever its size: for callers
+     * that already run one task per core over many products (ContrastiveLoss's tiles), where a
+     * product forking onto the pool again would only add hand-offs. Same checks and semantics.
+     */
+    static void sgemmOnThisThread(boolean transA, boolean transB, int m, int n, int k, float alpha,
+            float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        sgemm(KERNEL, Long.MAX_VALUE, transA, transB, m, n, k, alpha, a, aOff, lda, 0, b, bOff, ldb, 0,
+                beta, c, cOff, ldc, 0, 1);
+    }
+
+    /**
      * {@link #sgemm} with a given kernel and threshold for going parallel (tests pass 0 to run the
      * parallel paths on small problems).
      */

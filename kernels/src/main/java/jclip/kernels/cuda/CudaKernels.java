@@ -12,12 +12,14 @@ import jclip.kernels.ReduceOp;
 import jclip.kernels.UnaryOp;
 import jclip.kernels.cuda.launch.AdamW;
 import jclip.kernels.cuda.launch.Attention;
+import jclip.kernels.cuda.launch.Contrastive;
 import jclip.kernels.cuda.launch.Copy;
 import jclip.kernels.cuda.launch.Elementwise;
 import jclip.kernels.cuda.launch.Indexing;
 import jclip.kernels.cuda.launch.LayerNorm;
 import jclip.kernels.cuda.launch.Pooling;
 import jclip.kernels.cuda.launch.Reductions;
+import jclip.kernels.cuda.launch.RowNormalize;
 import jclip.kernels.cuda.launch.Softmax;
 import jcuda.Pointer;
 import jcuda.driver.JCudaDriver;
@@ -38,6 +40,8 @@ public final class CudaKernels implements Kernels {
     private final Pooling pooling;
     private final AdamW adamW;
     private final Attention attention;
+    private final RowNormalize rowNormalize;
+    private final Contrastive contrastive;
 
     CudaKernels(CudaDevice device) {
         this.device = device;
@@ -50,6 +54,8 @@ public final class CudaKernels implements Kernels {
         this.pooling = new Pooling(device);
         this.adamW = new AdamW(device);
         this.attention = new Attention(device);
+        this.rowNormalize = new RowNormalize(device);
+        this.contrastive = new Contrastive(device);
     }
 
     public CudaDevice device() {
@@ -293,24 +299,24 @@ public final class CudaKernels implements Kernels {
 
     @Override
     public void normalizeRows(Buffer y, Buffer invNorm, int rows, int cols, float eps) {
-        throw new UnsupportedOperationException("normalizeRows on CUDA: in progress");
+        rowNormalize.normalizeRows(y, invNorm, rows, cols, eps);
     }
 
     @Override
     public void normalizeRowsBackward(Buffer y, Buffer invNorm, Buffer gy, Buffer gRaw, int rows, int cols, float eps) {
-        throw new UnsupportedOperationException("normalizeRows on CUDA: in progress");
+        rowNormalize.normalizeRowsBackward(y, invNorm, gy, gRaw, rows, cols, eps);
     }
 
     @Override
     public void contrastiveLogSumExp(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
             Buffer lseRows, Buffer lseCols) {
-        throw new UnsupportedOperationException("contrastive loss on CUDA: in progress");
+        contrastive.logSumExp(a, aOffset, b, bOffset, n, m, d, scale, lseRows, lseCols);
     }
 
     @Override
     public void contrastiveBackward(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
             Buffer lseRows, Buffer lseCols, int diagonalOffset, float coefficient, Buffer ga, Buffer gb, Buffer gScale) {
-        throw new UnsupportedOperationException("contrastive loss on CUDA: in progress");
+        contrastive.backward(a, aOffset, b, bOffset, n, m, d, scale, lseRows, lseCols, diagonalOffset, coefficient, ga, gb, gScale);
     }
 
     @Override
