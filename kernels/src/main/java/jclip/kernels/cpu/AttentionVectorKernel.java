@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * tile, or its transpose). Attention's tiles stay in L1/L2, so the unpacked loads cost little.
  * Column edges take one-vector tiles, then full-width loads that run past the last column (see
  * {@code edge}): a 50 x 56 x 64 product runs at 54 GFLOP/s that way, 10 with scalar dot products
- * for its last 8 columns. The exponential is the Vector API's ({@code VectorOperators.EXP}, which
- * C2 compiles to the vector math library: 0.5 ns a float here, against 6 ns for Math.exp).
+ * for its last 8 columns. The exponential is VectorMath's polynomial (the Vector API's own EXP gives
+ * other results before C2 compiles it than after, which breaks bit-for-bit repeatable training).
  *
  * <p>One species only, the one {@code GemmVectorKernel} uses. A half-width species for the column
  * edges was tried and made the products with an edge ten times slower (6 GFLOP/s): on JDK 17 the
@@ -223,20 +223,10 @@ final class AttentionVectorKernel implements AttentionTileKernel {
     public float expSum(float[] x, int o, int n, float shift) {
         int j = 0;
         float sum = 0f;
-        if (n >= VL) {
-            FloatVector acc = FloatVector.broadcast(S, 0f);
-            for (; j + VL <= n; j += VL) {
-                FloatVector e = FloatVector.fromArray(S, x, o + j).sub(shift).lanewise(VectorOperators.EXP);
-                e.intoArray(x, o + j);
-                acc = acc.add(e);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; j < n; j++) {
-            float e = (float) Math.exp(x[o + j] - shift);
-            x[o + j] = e;
-            sum += e;
-        }
+        for (; j + VL <= n; j += VL) VectorMath.exp(FloatVector.fromArray(S, x, o + j).sub(shift)).intoArray(x, o + j);
+        for (; j < n; j++) x[o + j] = (float) Math.exp(x[o + j] - shift);
+        // Summed in order, not by reduceLanes, whose order is unspecified.
+        for (j = 0; j < n; j++) sum += x[o + j];
         return sum;
     }
 }

@@ -223,6 +223,8 @@ public final class ContrastiveLoss {
         float[] tile = new float[0];
         double[] rowLse = new double[0], colSum = new double[0], colMax = new double[0];
         float[] rowMaxF = new float[0], colMaxF = new float[0], colSumF = new float[0];
+        /** One vector's lanes, for summing them in a fixed order. */
+        final float[] lanes = new float[64];
         boolean busy;
         /** The next level, for a call on a thread whose scratch is in use further up its stack. */
         Scratch next;
