@@ -120,6 +120,52 @@ class FunctionalTest {
         }
     }
 
+    /**
+     * Under bf16 autocast the fused attention's error against the float32 result is at most twice
+     * that of the bf16 composition (bf16 products, the softmax in float), as flash-attention's own
+     * tests bound it, forward and every gradient.
+     */
+    @Test
+    void bf16AttentionIsAsAccurateAsTheBf16Composition() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            Rng rng = new Rng(21);
+            Tensor q = rng.randn(2, 4, 50, 64).requiresGrad(true), k = rng.randn(2, 4, 77, 64).requiresGrad(true);
+            Tensor v = rng.randn(2, 4, 77, 64).requiresGrad(true), w = rng.randn(2, 4, 50, 64);
+            java.util.function.Supplier<Tensor> composed = () -> q.mul(0.125f).matmul(k.transpose(-1, -2)).softmax(-1).matmul(v);
+            java.util.function.Supplier<Tensor> fused = () -> Functional.scaledDotProductAttention(q, k, v, false);
+            double[][] exact = run(composed, false, w, q, k, v), plain = run(composed, true, w, q, k, v), ours = run(fused, true, w, q, k, v);
+            String[] names = {"output", "gq", "gk", "gv"};
+            for (int i = 0; i < 4; i++) {
+                double composedError = relativeError(exact[i], plain[i]), fusedError = relativeError(exact[i], ours[i]);
+                assertTrue(composedError > 1e-4, names[i] + ": the composition really ran in bf16 (" + composedError + ")");
+                assertTrue(fusedError <= 2 * composedError, names[i] + ": fused bf16 error " + fusedError + ", composition " + composedError);
+            }
+        }
+    }
+
+    /** The output and the gradients of q, k, v for Σ w·f(), in float32 or under bf16 autocast. */
+    private static double[][] run(java.util.function.Supplier<Tensor> f, boolean bf16, Tensor w, Tensor... inputs) {
+        for (Tensor t : inputs) t.zeroGrad();
+        Tensor out;
+        try (Autocast a = bf16 ? Autocast.bf16() : null) {
+            out = f.get();
+        }
+        out.mul(w).sum().backward();
+        double[][] r = new double[1 + inputs.length][];
+        r[0] = D.of(out).v();
+        for (int i = 0; i < inputs.length; i++) r[i + 1] = D.of(inputs[i].grad()).v();
+        return r;
+    }
+
+    private static double relativeError(double[] expected, double[] actual) {
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            diff += (actual[i] - expected[i]) * (actual[i] - expected[i]);
+            norm += expected[i] * expected[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+
     @Test
     void attentionRefusesMismatchedShapesNamingThem() {
         Tensor q = Tensor.zeros(1, 2, 3, 4), k = Tensor.zeros(1, 2, 5, 4), v = Tensor.zeros(1, 2, 6, 4);
