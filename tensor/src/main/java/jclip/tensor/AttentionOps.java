@@ -33,18 +33,13 @@ final class AttentionOps {
         if ((dtype != DType.F32 && dtype != DType.BF16) || k.dtype() != dtype || v.dtype() != dtype)
             throw new IllegalArgumentException(op + ": q, k, v are " + q.dtype() + ", " + k.dtype() + ", " + v.dtype()
                     + "; all must be F32 or all BF16");
-        AttentionShape shape = new AttentionShape(b, h, lq, lk, d, scale, causal, 0, 0);
-        Tensor m = null;
-        if (mask != null) {
-            PointwiseOps.requireF32(mask, op + " mask");
-            shape = maskStrides(shape, mask);
-            m = ViewOps.dense(mask);
-        }
+        if (mask != null) PointwiseOps.requireF32(mask, op + " mask");
+        AttentionShape unmasked = new AttentionShape(b, h, lq, lk, d, scale, causal, 0, 0);
+        AttentionShape s = mask == null ? unmasked : maskStrides(unmasked, mask);
+        Tensor maskDense = mask == null ? null : ViewOps.dense(mask.detach());
         Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
         Tensor out = Tensor.empty(q.device(), DType.F32, b, h, lq, d);
         Tensor lse = Tensor.empty(q.device(), DType.F32, b, h, lq);
-        AttentionShape s = shape;
-        Tensor maskDense = m;
         q.kernels().attention(s, qc.buffer(), qc.offset, kc.buffer(), kc.offset, vc.buffer(), vc.offset,
                 maskDense == null ? null : maskDense.buffer(), out.buffer(), lse.buffer());
         return Autograd.record(out, "scaledDotProductAttention", g -> {
