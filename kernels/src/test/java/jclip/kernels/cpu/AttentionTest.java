@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import jclip.kernels.AttentionShape;
 import jclip.kernels.DType;
@@ -483,17 +480,6 @@ class AttentionTest {
     /** L = 4,096 forward and backward in a 48 MiB heap, where one L×L float matrix (64 MiB) cannot exist. */
     @Test
     void aSequenceOf4096TokensNeverNeedsAnLByLMatrix() throws Exception {
-        List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-Xmx48m"));
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) command.add("--add-modules=jdk.incubator.vector");
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AttentionMemoryCheck.class.getName()));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] output = p.getInputStream().readAllBytes();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("the L = 4,096 check did not finish in 300 s");
-        }
-        String out = new String(output, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("\nfinite"), out);
+        SmallHeap.run(AttentionMemoryCheck.class, "48m");
     }
 }

@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /*
@@ -371,19 +368,7 @@ class ContrastiveLossTest {
     @Test
     void clipsLargestBatchRunsInA512MiBHeap() throws Exception {
         // The 16,384² logits would take 1 GiB; a, b, ga and gb take 32 MiB each.
-        List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-Xmx512m"));
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) command.add("--add-modules=jdk.incubator.vector");
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ContrastiveLossMemoryCheck.class.getName()));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] output = p.getInputStream().readAllBytes();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("the 16,384 x 16,384 check did not finish in 300 s");
-        }
-        String out = new String(output, StandardCharsets.UTF_8);
-        System.out.print(out);
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("\nfinite"), out);
+        System.out.print(SmallHeap.run(ContrastiveLossMemoryCheck.class, "512m"));
     }
 
     // ---------------------------------------------------------------------------------------------
