@@ -211,6 +211,42 @@ class ClipEmbedderTest {
     }
 
     @Test
+    void theFixtureModelBatchesExactly() throws Exception {
+        // The original CLIP's ViT fixture (wider than model() above): batch 37 through maxBatch 32 against batch 1.
+        try (ClipEmbedder embedder = ClipEmbedder.load(ParityTest.fixtures().resolve("vit-tiny.weights.safetensors"), null, Device.cpu())) {
+            List<BufferedImage> images = new ArrayList<>();
+            for (int i = 0; i < 37; i++) images.add(image(i));
+            float[][] all = embedder.embedImages(images);
+            for (int i = 0; i < images.size(); i++) assertArrayEquals(embedder.embedImages(List.of(images.get(i)))[0], all[i], "image " + i);
+        }
+    }
+
+    @Test
+    void closeWhileCallsWaitFailsThemCleanly() throws Exception {
+        try (ClipModel model = model()) {
+            ClipEmbedder embedder = new ClipEmbedder(model, tokenizer, 4);
+            float[] expected = embedder.embedImages(List.of(image(5)))[0];
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            List<Future<float[][]>> fs = new ArrayList<>();
+            for (int i = 0; i < 64; i++) fs.add(pool.submit(() -> embedder.embedImages(List.of(image(5)))));
+            Thread.sleep(5);
+            embedder.close();
+            int done = 0, failed = 0;
+            for (Future<float[][]> f : fs) {
+                try {
+                    assertArrayEquals(expected, f.get(10, java.util.concurrent.TimeUnit.SECONDS)[0]);
+                    done++;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof IllegalStateException, e.getCause().toString());
+                    failed++;
+                }
+            }
+            pool.shutdown();
+            assertEquals(64, done + failed);
+        }
+    }
+
+    @Test
     void closeFailsLaterCallsAndIsIdempotent() {
         ClipModel model = model();
         ClipEmbedder embedder = new ClipEmbedder(model, null);
