@@ -153,7 +153,7 @@ public final class ClipEmbedder implements AutoCloseable {
         List<List<String>> key = List.of(List.copyOf(classNames), List.copyOf(templates));
         return classifiers.computeIfAbsent(key, k -> (ZeroShotClassifier) submit(new Request(Kind.TASK, 0, null, null, () -> {
             try (Tensor w = ZeroShot.classEmbeddings(model, tokenizer, k.get(0), k.get(1))) {
-                float scale = (float) Math.exp(model.logitScale().to(Device.cpu()).toFloatArray()[0]);
+                float scale = (float) Math.exp(model.logitScale().toFloatArray()[0]);
                 return new ZeroShotClassifier(this, k.get(0), rows(w.toFloatArray(), k.get(0).size()), scale);
             }
         }, new CompletableFuture<>())));
