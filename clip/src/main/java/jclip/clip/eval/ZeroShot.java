@@ -25,6 +25,15 @@ public final class ZeroShot implements AutoCloseable {
         this.model = model;
         this.classNames = List.copyOf(classNames);
         this.confusion = new int[classNames.size()][classNames.size()];
+        classifier = classEmbeddings(model, tokenizer, classNames, templates);
+    }
+
+    /**
+     * The class embeddings [classes, embed], rows unit length: per class the normalised mean of the
+     * normalised text embeddings of its prompts. The tensor belongs to no scope; the caller closes it.
+     */
+    public static Tensor classEmbeddings(ClipModel model, ClipTokenizer tokenizer, List<String> classNames, List<String> templates) {
+        if (classNames.isEmpty() || templates.isEmpty()) throw new IllegalArgumentException("zero-shot needs class names and prompt templates");
         try (Autograd.NoGrad g = Autograd.noGrad(); MemoryScope scope = MemoryScope.open()) {
             List<Tensor> rows = new ArrayList<>();
             for (String name : classNames) {
@@ -33,7 +42,7 @@ public final class ZeroShot implements AutoCloseable {
                 Tensor tokens = tokenizer.tokenize(prompts, model.config().contextLength(), true);
                 rows.add(model.encodeText(tokens).l2Normalize(-1).mean(0, false).l2Normalize(0));
             }
-            classifier = MemoryScope.untracked(Tensor.stack(rows, 0));
+            return MemoryScope.untracked(Tensor.stack(rows, 0));
         }
     }
 
