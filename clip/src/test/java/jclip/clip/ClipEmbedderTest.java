@@ -9,14 +9,12 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
-import jclip.clip.data.Example;
 import jclip.clip.data.Preprocess;
 import jclip.clip.data.ShapesDataset;
 import jclip.clip.eval.ZeroShot;
@@ -35,12 +33,7 @@ class ClipEmbedderTest {
 
     @BeforeAll
     static void learnTokenizer(@TempDir Path dir) {
-        List<String> captions = new ArrayList<>();
-        Iterator<Example> it = data.examples(5, 0);
-        while (it.hasNext()) captions.add(it.next().caption());
-        Path merges = dir.resolve("bpe.txt");
-        BpeTrainer.writeMergesFile(merges, BpeTrainer.learnMerges(captions, 60));
-        tokenizer = ClipTokenizer.load(merges);
+        tokenizer = ShapesTokenizer.learn(data, dir);
     }
 
     static ClipModel model() {

@@ -9,15 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import jclip.clip.BpeTrainer;
 import jclip.clip.ClipConfig;
 import jclip.clip.ClipModel;
 import jclip.clip.ClipTokenizer;
+import jclip.clip.ShapesTokenizer;
 import jclip.clip.data.DataLoader;
-import jclip.clip.data.Example;
 import jclip.clip.data.Preprocess;
 import jclip.clip.data.ShapesDataset;
 import jclip.kernels.DType;
@@ -38,12 +36,7 @@ class TrainerTest {
 
     @BeforeAll
     static void learnTokenizer(@TempDir Path dir) {
-        List<String> captions = new ArrayList<>();
-        Iterator<Example> it = data.examples(5, 0);
-        while (it.hasNext()) captions.add(it.next().caption());
-        Path merges = dir.resolve("bpe.txt");
-        BpeTrainer.writeMergesFile(merges, BpeTrainer.learnMerges(captions, 60));
-        tokenizer = ClipTokenizer.load(merges);
+        tokenizer = ShapesTokenizer.learn(data, dir);
     }
 
     static ClipModel model() {
