@@ -151,10 +151,18 @@ public final class ClipModel extends Module {
                     + tokens.dtype() + " " + java.util.Arrays.toString(tokens.shape()));
         int n = tokens.size(0), width = config.transformerWidth();
         tokens = tokens.to(device());
-        Tensor x = tokenEmbedding.forward(tokens).add(positionalEmbedding);
-        x = lnFinal.forward(transformer.forward(x));
         // The end-of-text token has the largest id: pool there (the original's text.argmax(-1)).
-        Tensor eot = tokens.to(DType.F32).argmax(-1, false).reshape(n, 1, 1).expand(n, 1, width).contiguous();
+        Tensor eotIndex = tokens.to(DType.F32).argmax(-1, false);
+        // The transformer is causal, so no position after the last end-of-text token of the batch can
+        // change an output that is pooled: run only the positions up to it. Exact, and for captions
+        // of 10-20 tokens four to seven times less work than the whole context. Those positions'
+        // embeddings would get zero gradient anyway.
+        int length = 1;
+        for (long i : eotIndex.toLongArray()) length = (int) Math.max(length, i + 1);
+        Tensor x = tokenEmbedding.forward(tokens.narrow(1, 0, length).contiguous())
+                .add(positionalEmbedding.narrow(0, 0, length));
+        x = lnFinal.forward(transformer.forward(x));
+        Tensor eot = eotIndex.reshape(n, 1, 1).expand(n, 1, width).contiguous();
         return x.gather(1, eot).squeeze(1);
     }
 

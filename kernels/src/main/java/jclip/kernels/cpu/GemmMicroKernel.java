@@ -39,6 +39,18 @@ interface GemmMicroKernel {
             int ldc, Object workspace);
 
     /**
+     * {@link #multiply} with the block of A read where it lies instead of packed: row i, element p
+     * of the slice, is {@code a[ao + i*lda + p]}; the result is the same bit for bit. This default
+     * packs the block into {@code packScratch} (at least mc rounded up to MR, times kc) and
+     * multiplies; a kernel that can broadcast from A's rows directly overrides it.
+     */
+    default void multiplyUnpackedA(int mc, int kc, int j0, int j1, float[] a, int ao, int lda, PackedB b, int pc,
+            float beta, float[] c, int co, int ldc, Object workspace, float[] packScratch) {
+        Gemm.packA(false, a, ao, lda, 0, mc, 0, kc, 1f, mr(), packScratch);
+        multiply(mc, kc, j0, j1, packScratch, b, pc, beta, c, co, ldc, workspace);
+    }
+
+    /**
      * Storage for all k rows of columns [jc, jc+nc) of op(B), in the kernel's own layout, cut into
      * slices of {@code kcBlock} rows (the last one shorter) that {@link #multiply} takes one at a time.
      */

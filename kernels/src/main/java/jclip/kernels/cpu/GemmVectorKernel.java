@@ -97,6 +97,43 @@ final class GemmVectorKernel implements GemmMicroKernel {
     }
 
     /**
+     * {@link #multiply} with A unpacked: full four-row panels broadcast straight from A's rows
+     * ({@link #computeInPlace}); a last panel of fewer rows is packed, zero-padded, first.
+     */
+    @Override
+    public void multiplyUnpackedA(int mc, int kc, int j0, int j1, float[] a, int ao, int lda, PackedB b, int pc,
+            float beta, float[] c, int co, int ldc, Object workspace, float[] packScratch) {
+        Panels panels = (Panels) b;
+        float[] bp = panels.data;
+        int slice = pc * panels.stride;
+        float[] tile = (float[]) workspace;
+        int fullRows = mc / MR * MR;
+        if (fullRows < mc) Gemm.packA(false, a, ao, lda, fullRows, mc - fullRows, 0, kc, 1f, MR, packScratch);
+        for (int jr = j0; jr < j1; jr += NR) {
+            int nrr = Math.min(NR, j1 - jr);
+            int bOff = slice + jr * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mrr = Math.min(MR, mc - ir);
+                int cIdx = co + ir * ldc + jr;
+                if (mrr == MR && nrr == NR) {
+                    computeInPlace(kc, a, ao + ir * lda, lda, bp, bOff, c, cIdx, ldc, beta);
+                    continue;
+                }
+                if (mrr == MR) computeInPlace(kc, a, ao + ir * lda, lda, bp, bOff, tile, 0, NR, 0f);
+                else compute(kc, packScratch, 0, bp, bOff, tile, 0, NR, 0f);
+                for (int r = 0; r < mrr; r++) {
+                    int cr = cIdx + r * ldc, tr = r * NR;
+                    if (beta == 0f) {
+                        System.arraycopy(tile, tr, c, cr, nrr);
+                    } else {
+                        for (int j = 0; j < nrr; j++) c[cr + j] = Math.fma(beta, c[cr + j], tile[tr + j]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Packed B as KC-deep slices of NR-wide panels: the slice of rows [pc, pc+kc) starts at
      * {@code pc*stride} (stride = nc rounded up to NR), its panel t (columns t*NR..) at
      * {@code pc*stride + t*NR*kc}, and element (p, j) of the panel at {@code p*NR + j} from there.
@@ -185,6 +222,60 @@ final class GemmVectorKernel implements GemmMicroKernel {
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
             av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+        }
+        int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        if (beta == 0f) {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + VL);
+            c10.intoArray(c, c1);
+            c11.intoArray(c, c1 + VL);
+            c20.intoArray(c, c2);
+            c21.intoArray(c, c2 + VL);
+            c30.intoArray(c, c3);
+            c31.intoArray(c, c3 + VL);
+        } else {
+            FloatVector vb = FloatVector.broadcast(S, beta);
+            merge(c00, c, co, vb);
+            merge(c01, c, co + VL, vb);
+            merge(c10, c, c1, vb);
+            merge(c11, c, c1 + VL, vb);
+            merge(c20, c, c2, vb);
+            merge(c21, c, c2 + VL, vb);
+            merge(c30, c, c3, vb);
+            merge(c31, c, c3 + VL, vb);
+        }
+    }
+
+    /**
+     * {@link #compute} with the A panel read where it lies instead of packed: row r of the panel,
+     * element p, is {@code a[ao + r*lda + p]}. The same products in the same order, so the same
+     * result bit for bit; only the loads of the four broadcast scalars differ.
+     */
+    static void computeInPlace(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] c, int co, int ldc,
+            float beta) {
+        FloatVector c00 = FloatVector.broadcast(S, 0f), c01 = c00;
+        FloatVector c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00;
+        // The tile's stores are written out again here, not shared with compute: C2 (JDK 17) boxes
+        // vectors passed to a method it does not inline, which made 1024^3 ten times slower.
+        int a0 = ao, a1 = ao + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
+            FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + p]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
         }

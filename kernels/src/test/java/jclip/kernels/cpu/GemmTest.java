@@ -489,4 +489,37 @@ class GemmTest {
         Gemm.sgemm(false, false, 2, 3, 0, 1f, null, 0, 1, 0, null, 0, 3, 0, 0f, c, 0, 3, 0, 1);
         for (float x : c) assertFalse(Float.isNaN(x));
     }
+    /**
+     * x·Wᵀ with few rows of x takes the weight-stationary path (W read in place, never packed); the
+     * same product with Wᵀ stored takes the packed path. Every element is the same FMA chain, so the
+     * two agree bit for bit, with x transposed too. For the vector kernel also with beta and across
+     * KC slices (k = 3,072); the plain-Java one starts its accumulators at beta·C, and a later slice
+     * at C, so there only a single slice without beta is the same chain.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kernelArgs")
+    void weightStationaryPathEqualsPackedPathBitForBit(String name, GemmMicroKernel kernel) {
+        int[][] shapes = {{1, 64, 33}, {50, 2304, 768}, {50, 768, 3072}, {17, 130, 1500}, {7, 7, 5}, {256, 300, 64}};
+        SplittableRandom rnd = new SplittableRandom(41);
+        for (int[] shape : shapes) {
+            int m = shape[0], n = shape[1], k = shape[2];
+            if (kernel instanceof GemmScalarKernel && k > Gemm.KC) continue;
+            for (boolean tA : new boolean[] {false, true}) {
+                for (float beta : kernel instanceof GemmScalarKernel ? new float[] {0f} : new float[] {0f, 0.5f}) {
+                    float[] x = random(rnd, m * k), w = random(rnd, n * k), wt = new float[k * n];
+                    for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) wt[p * n + j] = w[j * k + p];
+                    float[] c1 = random(rnd, m * n), c2 = c1.clone();
+                    int lda = tA ? m : k;
+                    Gemm.sgemm(kernel, 0, tA, true, m, n, k, 1f, x, 0, lda, 0, w, 0, k, 0, beta, c1, 0, n, 0, 1);
+                    Gemm.sgemm(kernel, 0, tA, false, m, n, k, 1f, x, 0, lda, 0, wt, 0, n, 0, beta, c2, 0, n, 0, 1);
+                    for (int e = 0; e < c1.length; e++) {
+                        if (Float.floatToRawIntBits(c1[e]) != Float.floatToRawIntBits(c2[e])) {
+                            fail(name + " " + m + "x" + n + "x" + k + (tA ? " x transposed" : "") + " beta " + beta
+                                    + ": element " + e + " is " + c1[e] + " weight-stationary, " + c2[e] + " packed");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
