@@ -8,11 +8,14 @@ import jclip.kernels.MemoryStats;
 public final class CpuBuffer extends Buffer {
     private Object array;
     private final MemoryStats stats;
+    /** Where the array goes back on release; null for a wrapped array, which its owner still holds. */
+    private final ArrayPool pool;
 
-    CpuBuffer(DType dtype, Object array, int length, MemoryStats stats) {
+    CpuBuffer(DType dtype, Object array, int length, MemoryStats stats, ArrayPool pool) {
         super(dtype, length);
         this.array = array;
         this.stats = stats;
+        this.pool = pool;
         stats.onAllocate(byteSize());
     }
 
@@ -42,6 +45,7 @@ public final class CpuBuffer extends Buffer {
 
     @Override
     protected void release() {
+        if (pool != null) pool.give(dtype(), array, length());
         array = null;
         stats.onRelease(byteSize());
     }

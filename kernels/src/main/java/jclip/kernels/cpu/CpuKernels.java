@@ -16,6 +16,7 @@ public final class CpuKernels implements Kernels {
     public static final CpuKernels INSTANCE = new CpuKernels();
 
     private final MemoryStats stats = new MemoryStats();
+    private final ArrayPool pool = ArrayPool.sizedFromHeap();
 
     private CpuKernels() {}
 
@@ -31,7 +32,7 @@ public final class CpuKernels implements Kernels {
 
     @Override
     public CpuBuffer allocate(DType dtype, int length) {
-        return new CpuBuffer(dtype, dtype.newHostArray(length), length, stats);
+        return new CpuBuffer(dtype, pool.take(dtype, length), length, stats, pool);
     }
 
     /** Wraps an existing array without copying (its dtype must match the array type). */
@@ -39,7 +40,7 @@ public final class CpuKernels implements Kernels {
         int n = java.lang.reflect.Array.getLength(array);
         if (dtype.newHostArray(0).getClass() != array.getClass())
             throw new IllegalArgumentException(dtype + " cannot be held in a " + array.getClass().getSimpleName());
-        return new CpuBuffer(dtype, array, n, stats);
+        return new CpuBuffer(dtype, array, n, stats, null);
     }
 
     private static CpuBuffer cpu(Buffer b) {
