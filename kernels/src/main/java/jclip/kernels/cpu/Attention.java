@@ -67,22 +67,8 @@ public final class Attention {
     private static final AttentionTileKernel KERNEL = pickKernel();
 
     private static AttentionTileKernel pickKernel() {
-        if (!"false".equalsIgnoreCase(System.getProperty("jclip.vector", "true"))
-                && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            AttentionTileKernel k = vectorKernelByName();
-            if (k != null) return k;
-        }
-        return new AttentionScalarKernel();
-    }
-
-    private static AttentionTileKernel vectorKernelByName() {
-        try {
-            // By name, so that AttentionVectorKernel (and the module) is only linked when present.
-            return (AttentionTileKernel) Class.forName("jclip.kernels.cpu.AttentionVectorKernel")
-                    .getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return null;
-        }
+        AttentionTileKernel vector = VectorKernels.enabled() ? VectorKernels.load(AttentionTileKernel.class, "AttentionVectorKernel") : null;
+        return vector != null ? vector : new AttentionScalarKernel();
     }
 
     /** Which tile kernel is active, e.g. "vector (jdk.incubator.vector, 512-bit, 4x32 tiles)". */
@@ -93,8 +79,7 @@ public final class Attention {
     /** The Vector API kernel, or null when the module is not in the boot layer (ignores jclip.vector). */
     static AttentionTileKernel vectorKernel() {
         if (KERNEL.getClass().getSimpleName().equals("AttentionVectorKernel")) return KERNEL;
-        if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) return null;
-        return vectorKernelByName();
+        return VectorKernels.load(AttentionTileKernel.class, "AttentionVectorKernel");
     }
 
     /** The plain-Java kernel. */

@@ -48,20 +48,13 @@ public final class ContrastiveLoss {
     private static final ContrastiveTileKernel KERNEL = pickKernel();
 
     private static ContrastiveTileKernel pickKernel() {
-        if ("false".equalsIgnoreCase(System.getProperty("jclip.vector", "true"))) return SCALAR;
-        ContrastiveTileKernel vector = vectorKernel();
+        ContrastiveTileKernel vector = VectorKernels.enabled() ? vectorKernel() : null;
         return vector != null ? vector : SCALAR;
     }
 
     /** The Vector API tile kernel, or null when the module is not in the boot layer. */
     static ContrastiveTileKernel vectorKernel() {
-        if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) return null;
-        try {
-            // By name, so that the class (and the module) is only linked when present.
-            return (ContrastiveTileKernel) Class.forName("jclip.kernels.cpu.ContrastiveVectorKernel").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return null;
-        }
+        return VectorKernels.load(ContrastiveTileKernel.class, "ContrastiveVectorKernel");
     }
 
     /** Which tile kernel is active. */

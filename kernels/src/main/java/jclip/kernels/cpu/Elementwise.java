@@ -11,6 +11,10 @@ import jclip.kernels.UnaryOp;
 public final class Elementwise {
     private Elementwise() {}
 
+    /** The Vector API QuickGELU, or null (module absent or -Djclip.vector=false): then the loops here. */
+    static final ActivationKernel ACTIVATIONS =
+            VectorKernels.enabled() ? VectorKernels.load(ActivationKernel.class, "ActivationVectorKernel") : null;
+
     private static final double SQRT1_2 = 1 / Math.sqrt(2);
     private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
@@ -34,7 +38,10 @@ public final class Elementwise {
             case SIGMOID -> { for (int i = 0; i < n; i++) y[yo + i] = sigmoid(x[xo + i]); }
             case RELU -> { for (int i = 0; i < n; i++) y[yo + i] = Math.max(x[xo + i], 0f); }
             case GELU -> { for (int i = 0; i < n; i++) y[yo + i] = gelu(x[xo + i]); }
-            case QUICK_GELU -> { for (int i = 0; i < n; i++) { float v = x[xo + i]; y[yo + i] = v * sigmoid(1.702f * v); } }
+            case QUICK_GELU -> {
+                if (ACTIVATIONS != null) ACTIVATIONS.quickGelu(x, xo, y, yo, n);
+                else for (int i = 0; i < n; i++) { float v = x[xo + i]; y[yo + i] = v * sigmoid(1.702f * v); }
+            }
             case ADD_SCALAR -> { for (int i = 0; i < n; i++) y[yo + i] = x[xo + i] + p; }
             case MUL_SCALAR -> { for (int i = 0; i < n; i++) y[yo + i] = x[xo + i] * p; }
             case DIV_SCALAR -> { for (int i = 0; i < n; i++) y[yo + i] = x[xo + i] / p; }
@@ -73,6 +80,10 @@ public final class Elementwise {
                 }
             }
             case QUICK_GELU -> {
+                if (ACTIVATIONS != null) {
+                    ACTIVATIONS.quickGeluBackward(x, gy, gx, from, to);
+                    return;
+                }
                 for (int i = from; i < to; i++) {
                     float v = x[i];
                     float s = sigmoid(1.702f * v);

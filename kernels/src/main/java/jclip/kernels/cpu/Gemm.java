@@ -77,17 +77,8 @@ public final class Gemm {
     private static final GemmMicroKernel KERNEL = pickKernel();
 
     private static GemmMicroKernel pickKernel() {
-        if (!"false".equalsIgnoreCase(System.getProperty("jclip.vector", "true"))
-                && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            try {
-                // By name, so that GemmVectorKernel (and the module) is only linked when present.
-                return (GemmMicroKernel) Class.forName("jclip.kernels.cpu.GemmVectorKernel")
-                        .getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // fall through to the plain-Java kernel
-            }
-        }
-        return new GemmScalarKernel();
+        GemmMicroKernel vector = VectorKernels.enabled() ? VectorKernels.load(GemmMicroKernel.class, "GemmVectorKernel") : null;
+        return vector != null ? vector : new GemmScalarKernel();
     }
 
     /** Which micro-kernel is active, e.g. "vector (jdk.incubator.vector, 256-bit, 4x16 micro-kernel)". */
@@ -103,12 +94,7 @@ public final class Gemm {
     /** The Vector API kernel, or null when the module is not in the boot layer (ignores jclip.vector). */
     static GemmMicroKernel vectorKernel() {
         if (KERNEL.getClass().getSimpleName().equals("GemmVectorKernel")) return KERNEL;
-        if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) return null;
-        try {
-            return (GemmMicroKernel) Class.forName("jclip.kernels.cpu.GemmVectorKernel").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return null;
-        }
+        return VectorKernels.load(GemmMicroKernel.class, "GemmVectorKernel");
     }
 
     /** The plain-Java kernel. */
