@@ -12,21 +12,49 @@ public final class LayerNorm {
         Parallel.forRange(rows, 4L * cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int xi = xo + r * cols, yi = r * cols;
-                double s = 0;
-                for (int c = 0; c < cols; c++) s += x[xi + c];
-                double m = s / cols;
-                double v = 0;
-                for (int c = 0; c < cols; c++) {
-                    double d = x[xi + c] - m;
-                    v += d * d;
-                }
-                double rs = 1 / Math.sqrt(v / cols + eps);
-                for (int c = 0; c < cols; c++)
-                    y[yi + c] = (float) ((x[xi + c] - m) * rs * gamma[c] + beta[c]);
-                mean[r] = (float) m;
-                rstd[r] = (float) rs;
+                double m = sum(x, xi, cols) / cols;
+                double rs = 1 / Math.sqrt(squaredDeviations(x, xi, cols, m) / cols + eps);
+                // The statistics in double; the output loop in float, which C2 vectorises.
+                float mf = (float) m, rsf = (float) rs;
+                for (int c = 0; c < cols; c++) y[yi + c] = (x[xi + c] - mf) * rsf * gamma[c] + beta[c];
+                mean[r] = mf;
+                rstd[r] = rsf;
             }
         });
+    }
+
+    // Σ x and Σ (x − m)² in double with four partial sums, added in a fixed order (the result
+    // depends on the data only): one chain of double adds is bound by the add's latency, four keep
+    // the adder busy.
+
+    private static double sum(float[] x, int off, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int c = 0;
+        for (; c + 4 <= n; c += 4) {
+            s0 += x[off + c];
+            s1 += x[off + c + 1];
+            s2 += x[off + c + 2];
+            s3 += x[off + c + 3];
+        }
+        for (; c < n; c++) s0 += x[off + c];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static double squaredDeviations(float[] x, int off, int n, double m) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int c = 0;
+        for (; c + 4 <= n; c += 4) {
+            double d0 = x[off + c] - m, d1 = x[off + c + 1] - m, d2 = x[off + c + 2] - m, d3 = x[off + c + 3] - m;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; c < n; c++) {
+            double d = x[off + c] - m;
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**
