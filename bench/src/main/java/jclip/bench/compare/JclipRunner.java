@@ -1,0 +1,157 @@
+package jclip.bench.compare;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import jclip.clip.ClipModel;
+import jclip.kernels.cpu.Gemm;
+import jclip.nn.AdamW;
+import jclip.tensor.Autograd;
+import jclip.tensor.MemoryScope;
+import jclip.tensor.Tensor;
+import jclip.tensor.io.SafeTensors;
+
+/**
+ * jclip's side of bench/compare (see its README): one task per process, on the weights and inputs
+ * that make_model.py wrote, used as a JVM service or trainer would use the public API.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -Xmx2g -cp bench/target/benchmarks.jar jclip.bench.compare.JclipRunner TASK DIR
+ * </pre>
+ *
+ * TASK: image-1, image-16, text-16 (eval, no gradients, features copied to the host), train-16
+ * (loss of both towers, backward, AdamW lr 1e-5, β 0.9/0.98, ε 1e-6, decay 0.2 on weights),
+ * gemm-1024 ({@link Gemm#sgemm}), or check (prints the largest differences from PyTorch's outputs).
+ * Prints {@code RESULT tool=jclip task=TASK median_ms=M iterations=N}; the iteration counts come
+ * from the environment as for the other runners (COMPARE_WARMUP_ITERS, COMPARE_WARMUP_S,
+ * COMPARE_MIN_ITERS, COMPARE_MIN_S).
+ */
+public final class JclipRunner {
+    private JclipRunner() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: JclipRunner image-1|image-16|text-16|train-16|gemm-1024|check DIR");
+            System.exit(2);
+        }
+        String task = args[0];
+        Path dir = Path.of(args[1]);
+        if (!List.of("image-1", "image-16", "text-16", "train-16", "gemm-1024", "check").contains(task))
+            throw new IllegalArgumentException("unknown task " + task);
+        Runnable body;
+        if (task.equals("gemm-1024")) {
+            body = gemm(1024);
+        } else {
+            ClipModel clip = ClipModel.load(dir.resolve("model.safetensors"));
+            Map<String, Tensor> inputs = SafeTensors.load(dir.resolve("inputs.safetensors"));
+            Tensor images = inputs.get("images"), texts = inputs.get("texts");
+            if (task.equals("check")) {
+                check(clip, inputs);
+                return;
+            }
+            body = switch (task) {
+                case "image-1" -> encode(clip, firstImage(images), true);
+                case "image-16" -> encode(clip, images, true);
+                case "text-16" -> encode(clip, texts, false);
+                default -> trainStep(clip, images, texts);
+            };
+        }
+        double[] result = measure(body);
+        System.out.printf("RESULT tool=jclip task=%s median_ms=%.3f iterations=%d%n", task, result[0], (int) result[1]);
+    }
+
+    /** As a service: eval mode, no autograd, every intermediate released when the call returns. */
+    private static Runnable encode(ClipModel clip, Tensor input, boolean image) {
+        clip.eval();
+        return () -> {
+            try (MemoryScope scope = MemoryScope.open(); Autograd.NoGrad g = Autograd.noGrad()) {
+                float[] features = (image ? clip.encodeImage(input) : clip.encodeText(input)).toFloatArray();
+                if (features.length == 0) throw new AssertionError();
+            }
+        };
+    }
+
+    /** One step as ClipTrainingStepBenchmark runs it, with the comparison's learning rate. */
+    private static Runnable trainStep(ClipModel clip, Tensor images, Tensor texts) {
+        clip.train();
+        Map<String, Tensor> params = clip.namedParameters();
+        AdamW optimizer = new AdamW(params, name -> AdamW.clipDecays(name, params.get(name)), 0.9f, 0.98f, 1e-6f, 0.2f);
+        return () -> {
+            try (MemoryScope scope = MemoryScope.open()) {
+                Tensor loss = clip.loss(images, texts);
+                loss.backward();
+                optimizer.step(1e-5f);
+                clip.zeroGrad();
+                if (!Float.isFinite(loss.item())) throw new IllegalStateException("loss is not finite");
+            }
+        };
+    }
+
+    private static Runnable gemm(int n) {
+        SplittableRandom rnd = new SplittableRandom(0);
+        float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) rnd.nextGaussian();
+            b[i] = (float) rnd.nextGaussian();
+        }
+        return () -> Gemm.sgemm(false, false, n, n, n, 1f, a, 0, n, 0, b, 0, n, 0, 0f, c, 0, n, 0, 1);
+    }
+
+    private static Tensor firstImage(Tensor images) {
+        int per = images.size(1) * images.size(2) * images.size(3);
+        float[] one = Arrays.copyOf(images.toFloatArray(), per);
+        return MemoryScope.untracked(Tensor.fromHost(one, images.dtype(), 1, images.size(1), images.size(2), images.size(3)));
+    }
+
+    /** Prints the largest absolute difference from PyTorch's features, and the features' scale. */
+    private static void check(ClipModel clip, Map<String, Tensor> inputs) {
+        clip.eval();
+        try (MemoryScope scope = MemoryScope.open(); Autograd.NoGrad g = Autograd.noGrad()) {
+            float[] image16 = clip.encodeImage(inputs.get("images")).toFloatArray();
+            float[] image1 = clip.encodeImage(firstImage(inputs.get("images"))).toFloatArray();
+            float[] text16 = clip.encodeText(inputs.get("texts")).toFloatArray();
+            float[] imageRef = inputs.get("image_features").toFloatArray(), textRef = inputs.get("text_features").toFloatArray();
+            report("image-16", image16, imageRef);
+            report("image-1", image1, Arrays.copyOf(imageRef, image1.length));
+            report("text-16", text16, textRef);
+        }
+    }
+
+    static void report(String what, float[] out, float[] ref) {
+        if (out.length != ref.length) throw new IllegalStateException(what + ": " + out.length + " values, expected " + ref.length);
+        double diff = 0, scale = 0;
+        for (int i = 0; i < out.length; i++) {
+            diff = Math.max(diff, Math.abs(out[i] - ref[i]));
+            scale = Math.max(scale, Math.abs(ref[i]));
+        }
+        System.out.printf("CHECK tool=jclip what=%s max_abs_diff=%.3e max_abs_ref=%.3e%n", what, diff, scale);
+    }
+
+    /** {median ms, timed iterations} after warm-up, as torch_runner.py measures. */
+    static double[] measure(Runnable body) {
+        long start = System.nanoTime();
+        for (int n = 0; n < env("COMPARE_WARMUP_ITERS", 3) || seconds(start) < env("COMPARE_WARMUP_S", 5); n++) body.run();
+        List<Double> times = new ArrayList<>();
+        start = System.nanoTime();
+        while (times.size() < env("COMPARE_MIN_ITERS", 5) || seconds(start) < env("COMPARE_MIN_S", 10)) {
+            long t0 = System.nanoTime();
+            body.run();
+            times.add((System.nanoTime() - t0) / 1e6);
+        }
+        double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int m = sorted.length;
+        return new double[] {m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2, m};
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    static double env(String name, double fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : Double.parseDouble(v);
+    }
+}
