@@ -14,9 +14,11 @@ public final class LayerNorm {
                 int xi = xo + r * cols, yi = r * cols;
                 double m = sum(x, xi, cols) / cols;
                 double rs = 1 / Math.sqrt(squaredDeviations(x, xi, cols, m) / cols + eps);
-                // The statistics in double; the output loop in float, which C2 vectorises.
-                float mf = (float) m, rsf = (float) rs;
-                for (int c = 0; c < cols; c++) y[yi + c] = (x[xi + c] - mf) * rsf * gamma[c] + beta[c];
+                // The statistics in double; the output loop in float, which C2 vectorises. The mean
+                // goes in as two floats: x − hi is exact for x near the mean (Sterbenz), so a large
+                // common offset (1e4 + noise) loses nothing that the double loop keeps.
+                float mf = (float) m, mLo = (float) (m - mf), rsf = (float) rs;
+                for (int c = 0; c < cols; c++) y[yi + c] = ((x[xi + c] - mf) - mLo) * rsf * gamma[c] + beta[c];
                 mean[r] = mf;
                 rstd[r] = rsf;
             }
