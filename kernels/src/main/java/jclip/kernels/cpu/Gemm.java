@@ -352,7 +352,11 @@ public final class Gemm {
         }
         int threads = Parallel.threads();
         boolean parallel = mayFork && threads > 1;
-        if (weightStationary(transB, alpha, m, n, k)) {
+        // The plain-Java kernel starts its accumulators at beta·C (and a later KC slice at C), so
+        // only without beta and in one slice is its chain the packed path's; elsewhere it keeps the
+        // packed path, so that a row's result never depends on how many rows come with it.
+        boolean sameChain = !(kernel instanceof GemmScalarKernel) || (beta == 0f && k <= KC);
+        if (sameChain && weightStationary(transB, alpha, m, n, k)) {
             weightStationary(kernel, transA, m, n, k, a, ao, lda, b, bo, ldb, beta, c, co, ldc, parallel);
             return;
         }
