@@ -68,7 +68,7 @@ elif ! jar tf "$BENCH_JAR" | grep -c jclip/bench/compare/JclipRunner.class >/dev
 fi
 # OrtRunner compiled once, so that javac's memory is not in ORT's peak RSS.
 if [ ! -f "$CACHE/ort-classes/OrtRunner.class" ] || [ "$HERE/OrtRunner.java" -nt "$CACHE/ort-classes/OrtRunner.class" ]; then
-    javac -d "$CACHE/ort-classes" -cp "$ORT_JAR" "$HERE/OrtRunner.java"
+    javac -d "$CACHE/ort-classes" -cp "$ORT_JAR:$BENCH_JAR" "$HERE/OrtRunner.java"
 fi
 if [ ! -f "$CACHE/inputs.safetensors" ] || [ ! -f "$CACHE/visual.onnx" ] \
         || [ "$HERE/make_model.py" -nt "$CACHE/inputs.safetensors" ] || [ "$HERE/clip_torch.py" -nt "$CACHE/inputs.safetensors" ]; then
@@ -94,7 +94,7 @@ command_for() {  # tool task
     case "$1" in
         torch) echo "$PY $HERE/torch_runner.py $2 $CACHE" ;;
         jclip) echo "java --add-modules jdk.incubator.vector -Xmx$(xmx "$2") -Djclip.threads=$CORES -cp $BENCH_JAR jclip.bench.compare.JclipRunner $2 $CACHE" ;;
-        ort) echo "java -cp $ORT_JAR:$CACHE/ort-classes OrtRunner $2 $CACHE" ;;
+        ort) echo "java -cp $ORT_JAR:$BENCH_JAR:$CACHE/ort-classes OrtRunner $2 $CACHE" ;;
     esac
 }
 
@@ -195,7 +195,7 @@ cat >"$META" <<EOF
 
 $QUICK_NOTE
 - machine: $(lscpu | sed -n 's/^Model name: *//p'), $CORES cores, AVX-512: $AVX512, $(free -g | awk '/^Mem:/ {print $2}') GiB memory
-- versions: $(java -version 2>&1 | head -1); torch $($PY -c 'import torch; print(torch.__version__)') (BLAS: $BLAS); numpy $($PY -c 'import numpy; print(numpy.__version__)'); ONNX Runtime $(java -cp "$ORT_JAR:$CACHE/ort-classes" OrtRunner version 2>/dev/null); jclip $COMMIT
+- versions: $(java -version 2>&1 | head -1); torch $($PY -c 'import torch; print(torch.__version__)') (BLAS: $BLAS); numpy $($PY -c 'import numpy; print(numpy.__version__)'); ONNX Runtime $(java -cp "$ORT_JAR:$BENCH_JAR:$CACHE/ort-classes" OrtRunner version 2>/dev/null); jclip $COMMIT
 - model: ViT-B/32 CLIP, random weights (make_model.py, seed 0), the same file for every tool; float32; $CORES threads everywhere
   (torch.set_num_threads, OMP_NUM_THREADS, ORT intra-op threads, jclip.threads)
 - jclip heap: -Xmx2g for inference, -Xmx$(xmx train-16) for the training step, -Xmx$(xmx gemm-1024) for GEMM

@@ -1,7 +1,6 @@
 package jclip.bench.compare;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +58,7 @@ public final class JclipRunner {
                 default -> trainStep(clip, images, texts);
             };
         }
-        double[] result = measure(body);
+        double[] result = Measure.median(body);
         System.out.printf("RESULT tool=jclip task=%s median_ms=%.3f iterations=%d%n", task, result[0], (int) result[1]);
     }
 
@@ -114,44 +113,9 @@ public final class JclipRunner {
             float[] image1 = clip.encodeImage(firstImage(inputs.get("images"))).toFloatArray();
             float[] text16 = clip.encodeText(inputs.get("texts")).toFloatArray();
             float[] imageRef = inputs.get("image_features").toFloatArray(), textRef = inputs.get("text_features").toFloatArray();
-            report("image-16", image16, imageRef);
-            report("image-1", image1, Arrays.copyOf(imageRef, image1.length));
-            report("text-16", text16, textRef);
+            Measure.report("jclip", "image-16", image16, imageRef);
+            Measure.report("jclip", "image-1", image1, Arrays.copyOf(imageRef, image1.length));
+            Measure.report("jclip", "text-16", text16, textRef);
         }
-    }
-
-    static void report(String what, float[] out, float[] ref) {
-        if (out.length != ref.length) throw new IllegalStateException(what + ": " + out.length + " values, expected " + ref.length);
-        double diff = 0, scale = 0;
-        for (int i = 0; i < out.length; i++) {
-            diff = Math.max(diff, Math.abs(out[i] - ref[i]));
-            scale = Math.max(scale, Math.abs(ref[i]));
-        }
-        System.out.printf("CHECK tool=jclip what=%s max_abs_diff=%.3e max_abs_ref=%.3e%n", what, diff, scale);
-    }
-
-    /** {median ms, timed iterations} after warm-up, as torch_runner.py measures. */
-    static double[] measure(Runnable body) {
-        long start = System.nanoTime();
-        for (int n = 0; n < env("COMPARE_WARMUP_ITERS", 3) || seconds(start) < env("COMPARE_WARMUP_S", 5); n++) body.run();
-        List<Double> times = new ArrayList<>();
-        start = System.nanoTime();
-        while (times.size() < env("COMPARE_MIN_ITERS", 5) || seconds(start) < env("COMPARE_MIN_S", 10)) {
-            long t0 = System.nanoTime();
-            body.run();
-            times.add((System.nanoTime() - t0) / 1e6);
-        }
-        double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        int m = sorted.length;
-        return new double[] {m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2, m};
-    }
-
-    private static double seconds(long since) {
-        return (System.nanoTime() - since) / 1e9;
-    }
-
-    static double env(String name, double fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : Double.parseDouble(v);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import jclip.kernels.DType;
 
@@ -30,7 +31,7 @@ final class ArrayPool {
     private static final class Entry extends SoftReference<Object> {
         final long bytes;
         /** Set by whoever takes the entry off its deque first: take, or the clean-up of cleared ones. */
-        final java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final AtomicBoolean counted = new AtomicBoolean(true);
 
         Entry(Object array, long bytes, ReferenceQueue<Object> queue) {
             super(array, queue);

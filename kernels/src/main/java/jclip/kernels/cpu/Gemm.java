@@ -309,6 +309,7 @@ public final class Gemm {
             return a;
         }
 
+        /** A block of Cᵀ for {@link #weightStationary}. */
         float[] t = new float[0];
 
         float[] transposed(int size) {
@@ -352,11 +353,7 @@ public final class Gemm {
         }
         int threads = Parallel.threads();
         boolean parallel = mayFork && threads > 1;
-        // The plain-Java kernel starts its accumulators at beta·C (and a later KC slice at C), so
-        // only without beta and in one slice is its chain the packed path's; elsewhere it keeps the
-        // packed path, so that a row's result never depends on how many rows come with it.
-        boolean sameChain = !(kernel instanceof GemmScalarKernel) || (beta == 0f && k <= KC);
-        if (sameChain && weightStationary(transB, alpha, m, n, k)) {
+        if (weightStationary(transB, alpha, m, n, k)) {
             weightStationary(kernel, transA, m, n, k, a, ao, lda, b, bo, ldb, beta, c, co, ldc, parallel);
             return;
         }

@@ -19,8 +19,9 @@ import java.util.Arrays;
  * 128-column ones 10% slower than 256 (C2's vectorised loop has pre- and post-loops, which short
  * trips pay for); 512 was 10-15% faster than 256, and 1024 no better than 512 (the accumulators
  * crowd L1). The slice depth (KC 256 to 1024) made
- * no measurable difference to this kernel. The accumulators start as beta*C and are copied back
- * with {@link System#arraycopy}.
+ * no measurable difference to this kernel. The accumulators start at zero and are merged into C
+ * at the end ({@code C = beta*C + acc}, one rounding, a copy when beta is 0), as the Vector API
+ * kernel does, so both compute each element as the same FMA chain.
  */
 final class GemmScalarKernel implements GemmMicroKernel {
     static final int MR = 4;
@@ -65,18 +66,8 @@ final class GemmScalarKernel implements GemmMicroKernel {
             int je = Math.min(j1, jc + CHUNK), len = je - jc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mrr = Math.min(MR, mc - ir);
-                // acc = beta * C (rows past mc are computed into the accumulators but never stored)
-                for (int r = 0; r < MR; r++) {
-                    float[] y = acc[r];
-                    if (beta == 0f || r >= mrr) {
-                        Arrays.fill(y, jc, je, 0f);
-                    } else {
-                        System.arraycopy(c, co + (ir + r) * ldc + jc, y, jc, len);
-                        if (beta != 1f) {
-                            for (int j = jc; j < je; j++) y[j] *= beta;
-                        }
-                    }
-                }
+                // acc = 0 (rows past mc are computed into the accumulators but never stored)
+                for (int r = 0; r < MR; r++) Arrays.fill(acc[r], jc, je, 0f);
                 int ao = ir * kc;
                 int p = 0;
                 for (; p <= kc - 2; p += 2) {
@@ -104,7 +95,12 @@ final class GemmScalarKernel implements GemmMicroKernel {
                         y3[j] = Math.fma(a3, v0, y3[j]);
                     }
                 }
-                for (int r = 0; r < mrr; r++) System.arraycopy(acc[r], jc, c, co + (ir + r) * ldc + jc, len);
+                for (int r = 0; r < mrr; r++) {
+                    float[] y = acc[r];
+                    int cr = co + (ir + r) * ldc;
+                    if (beta == 0f) System.arraycopy(y, jc, c, cr + jc, len);
+                    else for (int j = jc; j < je; j++) c[cr + j] = Math.fma(beta, c[cr + j], y[j]);
+                }
             }
         }
     }

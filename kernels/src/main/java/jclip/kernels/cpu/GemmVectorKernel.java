@@ -83,14 +83,7 @@ final class GemmVectorKernel implements GemmMicroKernel {
                     compute(kc, ap, ir * kc, bp, bOff, c, cIdx, ldc, beta);
                 } else {
                     compute(kc, ap, ir * kc, bp, bOff, tile, 0, NR, 0f);
-                    for (int r = 0; r < mrr; r++) {
-                        int cr = cIdx + r * ldc, tr = r * NR;
-                        if (beta == 0f) {
-                            System.arraycopy(tile, tr, c, cr, nrr);
-                        } else {
-                            for (int j = 0; j < nrr; j++) c[cr + j] = Math.fma(beta, c[cr + j], tile[tr + j]);
-                        }
-                    }
+                    mergeTile(tile, mrr, nrr, c, cIdx, ldc, beta);
                 }
             }
         }
@@ -121,14 +114,19 @@ final class GemmVectorKernel implements GemmMicroKernel {
                 }
                 if (mrr == MR) computeInPlace(kc, a, ao + ir * lda, lda, bp, bOff, tile, 0, NR, 0f);
                 else compute(kc, packScratch, 0, bp, bOff, tile, 0, NR, 0f);
-                for (int r = 0; r < mrr; r++) {
-                    int cr = cIdx + r * ldc, tr = r * NR;
-                    if (beta == 0f) {
-                        System.arraycopy(tile, tr, c, cr, nrr);
-                    } else {
-                        for (int j = 0; j < nrr; j++) c[cr + j] = Math.fma(beta, c[cr + j], tile[tr + j]);
-                    }
-                }
+                mergeTile(tile, mrr, nrr, c, cIdx, ldc, beta);
+            }
+        }
+    }
+
+    /** The valid mrr x nrr corner of a whole edge tile computed into {@code tile}: C = beta*C + tile. */
+    private static void mergeTile(float[] tile, int mrr, int nrr, float[] c, int cIdx, int ldc, float beta) {
+        for (int r = 0; r < mrr; r++) {
+            int cr = cIdx + r * ldc, tr = r * NR;
+            if (beta == 0f) {
+                System.arraycopy(tile, tr, c, cr, nrr);
+            } else {
+                for (int j = 0; j < nrr; j++) c[cr + j] = Math.fma(beta, c[cr + j], tile[tr + j]);
             }
         }
     }
