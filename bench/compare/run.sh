@@ -82,11 +82,12 @@ if [ $QUICK -eq 1 ]; then
     export COMPARE_WARMUP_ITERS=1 COMPARE_WARMUP_S=0 COMPARE_MIN_ITERS=3 COMPARE_MIN_S=0
 fi
 
-xmx() {  # the smallest heap each jclip task runs comfortably in
+xmx() {  # each jclip task's heap: about 15 % above the smallest it ran in (2026-12-03: 480m, 300m, 4g)
     case "$1" in
         gemm-1024) echo 512m ;;
-        train-16) echo 6g ;;
-        *) echo 2g ;;
+        image-*) echo 560m ;;
+        text-*) echo 400m ;;
+        train-16) echo 4600m ;;
     esac
 }
 
@@ -198,7 +199,7 @@ $QUICK_NOTE
 - versions: $(java -version 2>&1 | head -1); torch $($PY -c 'import torch; print(torch.__version__)') (BLAS: $BLAS); numpy $($PY -c 'import numpy; print(numpy.__version__)'); ONNX Runtime $(java -cp "$ORT_JAR:$BENCH_JAR:$CACHE/ort-classes" OrtRunner version 2>/dev/null); jclip $COMMIT
 - model: ViT-B/32 CLIP, random weights (make_model.py, seed 0), the same file for every tool; float32; $CORES threads everywhere
   (torch.set_num_threads, OMP_NUM_THREADS, ORT intra-op threads, jclip.threads)
-- jclip heap: -Xmx2g for inference, -Xmx$(xmx train-16) for the training step, -Xmx$(xmx gemm-1024) for GEMM
+- jclip heap: -Xmx$(xmx image-1) for the image tower, -Xmx$(xmx text-16) for the text tower (each encoder loads only its tower, as ONNX Runtime loads only its graph), -Xmx$(xmx train-16) for the training step, -Xmx$(xmx gemm-1024) for GEMM
 - calibration, numpy sgemm 2048³ before: $CAL_BEFORE; after: $CAL_AFTER$(awk -v s="$SCALING" -v c="$CORES" 'BEGIN {
     if (s < 0.8 * c) printf "\n  **%s cores were only %sx one core in a calibration: something else was probably running; the times are suspect.**", c, s }')
 - $ROUNDS round(s), tools in rotating order, one process per measurement; the whole run took $MINUTES min

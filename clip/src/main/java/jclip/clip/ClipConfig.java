@@ -41,26 +41,32 @@ public record ClipConfig(int embedDim, int imageResolution, int[] visionLayers, 
     }
 
     /** Infers the configuration from OpenAI-named weights, exactly as the original build_model does. */
-    public static ClipConfig fromStateDict(Map<String, Tensor> sd) {
+    public static ClipConfig fromStateDict(Map<String, Tensor> state) {
+        Map<String, int[]> shapes = new java.util.LinkedHashMap<>();
+        state.forEach((key, t) -> shapes.put(key, t.shape()));
+        return fromShapes(shapes);
+    }
+
+    /** {@link #fromStateDict} from the weights' shapes alone (a checkpoint's header). */
+    public static ClipConfig fromShapes(Map<String, int[]> sd) {
         boolean vit = sd.containsKey("visual.proj");
-        int embedDim = require(sd, "text_projection").size(1);
-        int contextLength = require(sd, "positional_embedding").size(0);
-        int vocabSize = require(sd, "token_embedding.weight").size(0);
-        int textWidth = require(sd, "ln_final.weight").size(0);
+        int embedDim = dim(sd, "text_projection", 1);
+        int contextLength = dim(sd, "positional_embedding", 0);
+        int vocabSize = dim(sd, "token_embedding.weight", 0);
+        int textWidth = dim(sd, "ln_final.weight", 0);
         int textLayers = countDistinct(sd, "transformer.resblocks.");
         if (vit) {
-            Tensor conv1 = require(sd, "visual.conv1.weight");
-            int width = conv1.size(0), patch = conv1.size(-1);
+            int width = dim(sd, "visual.conv1.weight", 0), patch = dim(sd, "visual.conv1.weight", 3);
             int layers = (int) sd.keySet().stream()
                     .filter(k -> k.startsWith("visual.") && k.endsWith(".attn.in_proj_weight")).count();
-            int grid = (int) Math.round(Math.sqrt(require(sd, "visual.positional_embedding").size(0) - 1));
+            int grid = (int) Math.round(Math.sqrt(dim(sd, "visual.positional_embedding", 0) - 1));
             return new ClipConfig(embedDim, patch * grid, new int[] {layers}, width, patch, contextLength, vocabSize,
                     textWidth, textWidth / 64, textLayers);
         }
         int[] layers = new int[4];
         for (int b = 0; b < 4; b++) layers[b] = countDistinct(sd, "visual.layer" + (b + 1) + ".");
-        int width = require(sd, "visual.layer1.0.conv1.weight").size(0);
-        int positions = require(sd, "visual.attnpool.positional_embedding").size(0);
+        int width = dim(sd, "visual.layer1.0.conv1.weight", 0);
+        int positions = dim(sd, "visual.attnpool.positional_embedding", 0);
         int outputWidth = (int) Math.round(Math.sqrt(positions - 1));
         if (outputWidth * outputWidth + 1 != positions)
             throw new IllegalArgumentException("visual.attnpool.positional_embedding has " + positions + " rows, not a square grid plus one");
@@ -140,14 +146,17 @@ public record ClipConfig(int embedDim, int imageResolution, int[] visionLayers, 
         }
     }
 
-    private static Tensor require(Map<String, Tensor> sd, String key) {
-        Tensor t = sd.get(key);
-        if (t == null) throw new IllegalArgumentException("state dict has no '" + key + "': not a CLIP checkpoint in OpenAI naming");
-        return t;
+    /** Size {@code d} of a weight's shape, naming the weight when it is missing or has too few dimensions. */
+    private static int dim(Map<String, int[]> sd, String key, int d) {
+        int[] shape = sd.get(key);
+        if (shape == null) throw new IllegalArgumentException("state dict has no '" + key + "': not a CLIP checkpoint in OpenAI naming");
+        if (shape.length <= d)
+            throw new IllegalArgumentException(key + " has shape " + java.util.Arrays.toString(shape) + ", fewer than " + (d + 1) + " dimensions");
+        return shape[d];
     }
 
     /** Number of distinct block indices after prefix (keys like prefix + "3.attn..."). */
-    private static int countDistinct(Map<String, Tensor> sd, String prefix) {
+    private static int countDistinct(Map<String, ?> sd, String prefix) {
         Set<String> ids = new TreeSet<>();
         for (String k : sd.keySet())
             if (k.startsWith(prefix)) ids.add(k.substring(prefix.length()).split("\\.")[0]);

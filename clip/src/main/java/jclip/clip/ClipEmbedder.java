@@ -97,10 +97,11 @@ public final class ClipEmbedder implements AutoCloseable {
 
     /**
      * Loads a safetensors checkpoint (OpenAI/open_clip or Hugging Face naming) onto {@code device},
-     * with a BPE merges file (null: images only). The embedder owns the model and closes it.
+     * with a BPE merges file (null: images only, and then only the image tower's weights are read).
+     * The embedder owns the model and closes it.
      */
     public static ClipEmbedder load(Path checkpoint, Path tokenizer, Device device) throws IOException {
-        ClipModel model = ClipModel.load(checkpoint).to(device);
+        ClipModel model = ClipModel.load(checkpoint, tokenizer == null ? Towers.IMAGE : Towers.IMAGE_AND_TEXT).to(device);
         try {
             return new ClipEmbedder(model, tokenizer == null ? null : ClipTokenizer.load(tokenizer), DEFAULT_MAX_BATCH, true);
         } catch (RuntimeException e) {

@@ -1,20 +1,25 @@
 package jclip.clip;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import jclip.kernels.DType;
 import jclip.nn.Embedding;
 import jclip.nn.Init;
 import jclip.nn.Layer;
 import jclip.nn.LayerNorm;
 import jclip.nn.Module;
+import jclip.nn.StateSource;
 import jclip.nn.Transformer;
 import jclip.tensor.Device;
 import jclip.tensor.Functional;
 import jclip.tensor.Rng;
 import jclip.tensor.Tensor;
 import jclip.tensor.io.SafeTensors;
+import jclip.tensor.io.SafeTensorsFile;
 
 /**
  * Contrastive language-image pre-training (Radford et al. 2021), as the original model.py: an
@@ -26,7 +31,10 @@ public final class ClipModel extends Module {
     public record Logits(Tensor perImage, Tensor perText) {}
 
     private final ClipConfig config;
+    private final Towers towers;
+    // The image tower (null when only the text tower is held)
     private final Layer visual;
+    // The text tower (all null when only the image tower is held)
     private final Transformer transformer;
     private final Embedding tokenEmbedding;
     private final Tensor positionalEmbedding;
@@ -36,27 +44,43 @@ public final class ClipModel extends Module {
 
     /** A new model initialised as the original (rng null: zeros, for loading weights into). */
     public ClipModel(ClipConfig config, Rng rng) {
+        this(config, rng, Towers.IMAGE_AND_TEXT);
+    }
+
+    /** A new model with only the given towers (the others' methods throw IllegalStateException). */
+    public ClipModel(ClipConfig config, Rng rng, Towers towers) {
         this.config = config;
+        this.towers = towers;
         int textWidth = config.transformerWidth();
-        visual = child("visual", config.isVit()
+        visual = !towers.image() ? null : child("visual", config.isVit()
                 ? new VisionTransformer(config.imageResolution(), config.visionPatchSize(), config.visionWidth(),
                         config.visionLayers()[0], config.visionHeads(), config.embedDim(), rng)
                 : new ModifiedResNet(config.visionLayers(), config.embedDim(), config.visionHeads(),
                         config.imageResolution(), config.visionWidth(), rng));
-        transformer = child("transformer", new Transformer(textWidth, config.transformerLayers(), config.transformerHeads(), true, rng));
-        tokenEmbedding = child("token_embedding", new Embedding(config.vocabSize(), textWidth, 0.02, rng));
-        positionalEmbedding = parameter("positional_embedding", Init.normal(rng, 0.01, config.contextLength(), textWidth));
-        lnFinal = child("ln_final", new LayerNorm(textWidth));
-        textProjection = parameter("text_projection", Init.normal(rng, Math.pow(textWidth, -0.5), textWidth, config.embedDim()));
+        boolean text = towers.text();
+        transformer = !text ? null : child("transformer", new Transformer(textWidth, config.transformerLayers(), config.transformerHeads(), true, rng));
+        tokenEmbedding = !text ? null : child("token_embedding", new Embedding(config.vocabSize(), textWidth, 0.02, rng));
+        positionalEmbedding = !text ? null : parameter("positional_embedding", Init.normal(rng, 0.01, config.contextLength(), textWidth));
+        lnFinal = !text ? null : child("ln_final", new LayerNorm(textWidth));
+        textProjection = !text ? null : parameter("text_projection", Init.normal(rng, Math.pow(textWidth, -0.5), textWidth, config.embedDim()));
         logitScale = parameter("logit_scale", Tensor.scalar((float) Math.log(1 / 0.07)));
     }
 
     /** A model holding the given weights, in OpenAI/open_clip or Hugging Face naming. */
     public static ClipModel fromStateDict(Map<String, Tensor> state) {
+        return fromStateDict(state, Towers.IMAGE_AND_TEXT);
+    }
+
+    /** {@link #fromStateDict(Map)} with only the given towers (the other's weights are ignored). */
+    public static ClipModel fromStateDict(Map<String, Tensor> state, Towers towers) {
         Map<String, Tensor> openai = WeightNames.toOpenAi(state);
         try {
-            ClipModel model = new ClipModel(ClipConfig.fromStateDict(openai), null);
-            model.loadStateDict(openai, true);
+            ClipModel model = new ClipModel(ClipConfig.fromStateDict(openai), null, towers);
+            Map<String, Tensor> held = new LinkedHashMap<>();
+            openai.forEach((key, t) -> {
+                if (towers.holds(key)) held.put(key, t);
+            });
+            model.loadStateDict(held, true);
             return model;
         } finally {
             // Close what the conversion made (joined q/k/v, transposed projections), not the caller's tensors.
@@ -68,14 +92,75 @@ public final class ClipModel extends Module {
 
     /** Loads a safetensors checkpoint of either naming. */
     public static ClipModel load(Path path) throws IOException {
-        Map<String, Tensor> state = SafeTensors.load(path);
-        try {
-            return fromStateDict(state);
+        return load(path, Towers.IMAGE_AND_TEXT);
+    }
+
+    /**
+     * Loads the given towers of a safetensors checkpoint of either naming (the other tower's weights
+     * are not read). OpenAI/open_clip files are read one tensor at a time straight into the model, so
+     * loading takes the model's memory and one tensor more; Hugging Face files are read whole first,
+     * because q, k and v are joined and projections transposed on the way.
+     */
+    public static ClipModel load(Path path, Towers towers) throws IOException {
+        try (SafeTensorsFile file = SafeTensorsFile.open(path)) {
+            Map<String, int[]> shapes = file.shapes();
+            if (WeightNaming.detect(shapes) == WeightNaming.HUGGING_FACE) {
+                Map<String, Tensor> state = SafeTensors.load(path);
+                try {
+                    return fromStateDict(state, towers);
+                } finally {
+                    state.values().forEach(Tensor::close);
+                }
+            }
+            Map<String, String> fileKeys = WeightNames.openAiKeys(shapes.keySet());
+            Map<String, int[]> openai = new LinkedHashMap<>();
+            fileKeys.forEach((key, inFile) -> openai.put(key, shapes.get(inFile)));
+            ClipModel model = new ClipModel(ClipConfig.fromShapes(openai), null, towers);
+            try {
+                model.loadStateDict(fileSource(file, fileKeys, towers), true);
+                return model;
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
-        } finally {
-            state.values().forEach(Tensor::close);
         }
+    }
+
+    /** The file's tensors of the towers held, under OpenAI names, each read only when it is copied. */
+    private static StateSource fileSource(SafeTensorsFile file, Map<String, String> fileKeys, Towers towers) {
+        Map<String, String> held = new LinkedHashMap<>();
+        fileKeys.forEach((key, inFile) -> {
+            if (towers.holds(key)) held.put(key, inFile);
+        });
+        return new StateSource() {
+            @Override
+            public Set<String> keys() {
+                return held.keySet();
+            }
+
+            @Override
+            public int[] shape(String key) {
+                return file.shapes().get(held.get(key));
+            }
+
+            @Override
+            public DType dtype(String key) {
+                return file.dtype(held.get(key));
+            }
+
+            @Override
+            public void copyInto(String key, Tensor target) {
+                try {
+                    file.copyInto(held.get(key), target);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
     }
 
     /** Writes the weights in OpenAI naming, with the configuration as "config" metadata. */
@@ -85,6 +170,10 @@ public final class ClipModel extends Module {
 
     public ClipConfig config() {
         return config;
+    }
+
+    public Towers towers() {
+        return towers;
     }
 
     /** Where the model's weights are; inputs from elsewhere are copied here first. */
@@ -114,7 +203,7 @@ public final class ClipModel extends Module {
 
     /** images [N, 3, R, R] (on any device) to unnormalised features [N, embed] on the model's device. */
     public Tensor encodeImage(Tensor images) {
-        return visual.forward(checkedImages(images));
+        return imageTower().forward(checkedImages(images));
     }
 
     /**
@@ -122,9 +211,18 @@ public final class ClipModel extends Module {
      * (Functional.normalizedLinear) where the tower ends in a projection (ViT).
      */
     public Tensor imageEmbeddings(Tensor images) {
-        if (visual instanceof VisionTransformer vit)
+        if (imageTower() instanceof VisionTransformer vit)
             return Functional.normalizedLinear(vit.pooled(checkedImages(images)), vit.projection());
         return encodeImage(images).l2Normalize(-1);
+    }
+
+    private Layer imageTower() {
+        if (visual == null) throw new IllegalStateException("this model holds only the text tower (loaded with Towers.TEXT)");
+        return visual;
+    }
+
+    private void requireTextTower() {
+        if (transformer == null) throw new IllegalStateException("this model holds only the image tower (loaded with Towers.IMAGE)");
     }
 
     private Tensor checkedImages(Tensor images) {
@@ -146,6 +244,7 @@ public final class ClipModel extends Module {
 
     /** The final layer norm's output at each row's end-of-text token [N, width]. */
     private Tensor pooledText(Tensor tokens) {
+        requireTextTower();
         if (tokens.ndim() != 2 || tokens.size(1) != config.contextLength() || !tokens.dtype().isIndex())
             throw new IllegalArgumentException("tokens must be I32/I64 [N, " + config.contextLength() + "], got "
                     + tokens.dtype() + " " + java.util.Arrays.toString(tokens.shape()));
@@ -187,7 +286,7 @@ public final class ClipModel extends Module {
      * keeps its activations): each block is recomputed in the backward.
      */
     public ClipModel gradCheckpointing(boolean on) {
-        transformer.gradCheckpointing(on);
+        if (transformer != null) transformer.gradCheckpointing(on);
         if (visual instanceof VisionTransformer vit) vit.gradCheckpointing(on);
         return this;
     }

@@ -133,6 +133,21 @@ public final class WeightNames {
     }
 
     /**
+     * For a checkpoint in OpenAI naming, each OpenAI name with the name it has in the file: what
+     * {@link #toOpenAi} does to such a dict (the {@code module.} prefix removed, the JIT archives'
+     * scalars dropped), on names alone.
+     */
+    static Map<String, String> openAiKeys(java.util.Collection<String> fileKeys) {
+        Map<String, String> identity = new LinkedHashMap<>();
+        for (String k : fileKeys) identity.put(k, k);
+        Map<String, String> out = new LinkedHashMap<>();
+        stripModulePrefix(identity).forEach((k, inFile) -> {
+            if (!OPENAI_METADATA.contains(k)) out.put(k, inFile);
+        });
+        return out;
+    }
+
+    /**
      * The state dict of a ViT CLIP in the names of Hugging Face's {@code CLIPModel}, from either
      * scheme, including the {@code text_model.embeddings.position_ids} and
      * {@code vision_model.embeddings.position_ids} buffers (I64 [1, L] = 0…L−1) that older
@@ -298,9 +313,9 @@ public final class WeightNames {
     }
 
     /** The dict without open_clip's DDP {@code module.} prefix when every key has it, else the dict itself. */
-    static Map<String, Tensor> stripModulePrefix(Map<String, Tensor> state) {
+    static <V> Map<String, V> stripModulePrefix(Map<String, V> state) {
         if (state.isEmpty() || !state.keySet().stream().allMatch(k -> k.startsWith(MODULE_PREFIX))) return state;
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, V> out = new LinkedHashMap<>();
         state.forEach((k, v) -> out.put(k.substring(MODULE_PREFIX.length()), v));
         return out;
     }

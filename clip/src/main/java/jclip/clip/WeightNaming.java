@@ -1,7 +1,6 @@
 package jclip.clip;
 
 import java.util.Map;
-import jclip.tensor.Tensor;
 
 /**
  * The two ways CLIP checkpoints name their tensors.
@@ -32,7 +31,7 @@ public enum WeightNaming {
      *
      * @throws IllegalArgumentException when neither fits, naming a few of the keys
      */
-    public static WeightNaming detect(Map<String, Tensor> state) {
+    public static WeightNaming detect(Map<String, ?> state) {
         boolean openai = false;
         for (String key : WeightNames.stripModulePrefix(state).keySet()) {
             if (isHuggingFaceKey(key)) return HUGGING_FACE;

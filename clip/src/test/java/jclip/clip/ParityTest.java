@@ -3,6 +3,7 @@ package jclip.clip;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -58,6 +59,29 @@ class ParityTest {
     @ValueSource(strings = {"vit-tiny", "rn-tiny"})
     void matchesTheOriginalForwardAndBackward(String name) throws Exception {
         check(name, Device.cpu());
+    }
+
+    /** One tower loaded alone computes what it computes in the whole model, and holds only its weights. */
+    @ParameterizedTest
+    @ValueSource(strings = {"vit-tiny", "rn-tiny"})
+    void loadsOneTowerAlone(String name) throws Exception {
+        Map<String, Tensor> io = SafeTensors.load(fixtures().resolve(name + ".io.safetensors"));
+        Path weights = fixtures().resolve(name + ".weights.safetensors");
+        try (ClipModel image = ClipModel.load(weights, Towers.IMAGE).eval();
+                ClipModel text = ClipModel.load(weights, Towers.TEXT).eval();
+                MemoryScope scope = MemoryScope.open()) {
+            assertClose("image tower alone", io.get("eval.image_features"), image.encodeImage(io.get("images")), 1e-4);
+            assertClose("text tower alone", io.get("eval.text_features"), text.encodeText(io.get("texts")), 1e-4);
+            assertTrue(image.stateDict().keySet().stream().allMatch(k -> k.startsWith("visual.") || k.equals("logit_scale")),
+                    "image tower holds only visual.* and logit_scale");
+            assertTrue(text.stateDict().keySet().stream().noneMatch(k -> k.startsWith("visual.")), "text tower holds no visual.*");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> image.encodeText(io.get("texts")));
+            assertTrue(e.getMessage().contains("Towers.IMAGE"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> text.encodeImage(io.get("images")));
+            assertThrows(IllegalStateException.class, () -> text.loss(io.get("images"), io.get("texts")));
+        } finally {
+            io.values().forEach(Tensor::close);
+        }
     }
 
     /** The same on the CUDA device (the simulated GPU in mvn verify): our kernels, cuBLAS and cuDNN. */

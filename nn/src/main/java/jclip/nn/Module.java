@@ -93,18 +93,23 @@ public abstract class Module implements AutoCloseable {
      * and shape mismatches (always).
      */
     public LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
+        return loadStateDict(StateSource.of(state), strict);
+    }
+
+    /** {@link #loadStateDict(Map, boolean)} from a source that may read each value only when it is copied. */
+    public LoadResult loadStateDict(StateSource state, boolean strict) {
         Map<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
         for (var e : own.entrySet()) {
-            Tensor src = state.get(e.getKey());
-            if (src == null) missing.add(e.getKey());
-            else if (!java.util.Arrays.equals(src.shape(), e.getValue().shape()))
-                mismatched.add(e.getKey() + ": checkpoint " + java.util.Arrays.toString(src.shape())
+            String key = e.getKey();
+            if (!state.keys().contains(key)) missing.add(key);
+            else if (!java.util.Arrays.equals(state.shape(key), e.getValue().shape()))
+                mismatched.add(key + ": checkpoint " + java.util.Arrays.toString(state.shape(key))
                         + ", model " + java.util.Arrays.toString(e.getValue().shape()));
-            else if (src.dtype().isFloatingPoint() != e.getValue().dtype().isFloatingPoint() && e.getValue().dtype() != DType.I64)
-                mismatched.add(e.getKey() + ": checkpoint dtype " + src.dtype() + ", model " + e.getValue().dtype());
+            else if (state.dtype(key).isFloatingPoint() != e.getValue().dtype().isFloatingPoint() && e.getValue().dtype() != DType.I64)
+                mismatched.add(key + ": checkpoint dtype " + state.dtype(key) + ", model " + e.getValue().dtype());
         }
-        for (String k : state.keySet()) if (!own.containsKey(k)) unexpected.add(k);
+        for (String k : state.keys()) if (!own.containsKey(k)) unexpected.add(k);
         if (!mismatched.isEmpty() || strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
             StringBuilder sb = new StringBuilder("cannot load state dict into " + getClass().getSimpleName() + ":");
             if (!mismatched.isEmpty()) sb.append("\n  shape mismatch (").append(mismatched.size()).append("): ").append(String.join("; ", mismatched));
@@ -114,8 +119,7 @@ public abstract class Module implements AutoCloseable {
         }
         try (Autograd.NoGrad g = Autograd.noGrad()) {
             for (var e : own.entrySet()) {
-                Tensor src = state.get(e.getKey());
-                if (src != null) e.getValue().copyFrom(src);
+                if (state.keys().contains(e.getKey())) state.copyInto(e.getKey(), e.getValue());
             }
         }
         return new LoadResult(missing, unexpected);

@@ -519,10 +519,21 @@ public final class Gemm {
             int mrr = Math.min(mr, mc - ir);
             int dst = ir * kc;
             if (!transA) {
-                // A(i, p) = a[ao + i*lda + p]: each row is contiguous in p.
-                for (int r = 0; r < mrr; r++) {
-                    int src = ao + (ic + ir + r) * lda + pc;
-                    for (int p = 0; p < kc; p++) ap[dst + p * mr + r] = alpha * a[src + p];
+                // A(i, p) = a[ao + i*lda + p]: each row is contiguous in p. The panel is written in
+                // order, one column (mr rows) per step, reading mr rows side by side; a row at a time
+                // wrote with a stride of mr floats and was up to three times slower.
+                int src = ao + (ic + ir) * lda + pc;
+                if (mr == 4 && mrr == 4) {
+                    for (int p = 0, d = dst; p < kc; p++, d += 4) {
+                        ap[d] = alpha * a[src + p];
+                        ap[d + 1] = alpha * a[src + lda + p];
+                        ap[d + 2] = alpha * a[src + 2 * lda + p];
+                        ap[d + 3] = alpha * a[src + 3 * lda + p];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        for (int r = 0; r < mrr; r++) ap[dst + p * mr + r] = alpha * a[src + r * lda + p];
+                    }
                 }
             } else {
                 // A(i, p) = a[ao + p*lda + i]: each column p is contiguous in i.

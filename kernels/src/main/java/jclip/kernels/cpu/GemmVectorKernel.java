@@ -138,6 +138,9 @@ final class GemmVectorKernel implements GemmMicroKernel {
      * Columns past nc are zero.
      */
     private static final class Panels implements PackedB {
+        /** Panel rows per step of the transposing copy: 64 x NR floats written, 8 KiB with AVX-512. */
+        private static final int TRANSPOSE_DEPTH = 64;
+
         float[] data = new float[0];
         int stride;
 
@@ -176,14 +179,21 @@ final class GemmVectorKernel implements GemmMicroKernel {
                         }
                     }
                 } else {
-                    // B(p, j) = b[bo + j*ldb + p]: each column of a panel is a contiguous run of B.
+                    // B(p, j) = b[bo + j*ldb + p]: each column of a panel is a contiguous run of B. A
+                    // transposing copy, taken TRANSPOSE_DEPTH rows of the panel at a time: the panel
+                    // rows being written (NR floats each) then stay in L1 while all NR columns deal
+                    // into them; a whole column at once (kc rows) wrote kc cache lines per column and
+                    // packed a 2,304 x 768 weight at half the speed.
                     for (int t = from; t < to; t++) {
                         int jr = t * NR;
                         int nrr = Math.min(NR, nc - jr);
                         int dst = slice + jr * kc;
-                        for (int j = 0; j < nrr; j++) {
-                            int src = bo + (jc + jr + j) * ldb + pc;
-                            for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = b[src + p];
+                        for (int p0 = 0; p0 < kc; p0 += TRANSPOSE_DEPTH) {
+                            int p1 = Math.min(kc, p0 + TRANSPOSE_DEPTH);
+                            for (int j = 0; j < nrr; j++) {
+                                int src = bo + (jc + jr + j) * ldb + pc;
+                                for (int p = p0; p < p1; p++) bp[dst + p * NR + j] = b[src + p];
+                            }
                         }
                         for (int j = nrr; j < NR; j++) {
                             for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = 0f;

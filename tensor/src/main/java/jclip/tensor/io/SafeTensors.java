@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -40,9 +39,6 @@ import jclip.tensor.Tensor;
  */
 public final class SafeTensors {
 
-    /** The largest range mapped at once; a multiple of every dtype's size. */
-    private static final long MAP_CHUNK_BYTES = 1L << 30;
-
     /** Size of the staging buffer used to write data. */
     private static final int WRITE_CHUNK_BYTES = 1 << 20;
 
@@ -68,24 +64,14 @@ public final class SafeTensors {
      *         or {@code __metadata__} values that are not strings
      */
     public static Map<String, Tensor> load(Path path) throws IOException {
-        return load(path, MAP_CHUNK_BYTES);
+        return load(path, SafeTensorsFile.MAP_CHUNK_BYTES);
     }
 
     /** {@link #load(Path)} that maps at most {@code chunkBytes} at a time (a multiple of 8): for tests. */
     static Map<String, Tensor> load(Path path, long chunkBytes) throws IOException {
-        if (path == null) {
-            throw new IllegalArgumentException("path is null");
-        }
-        if (chunkBytes <= 0 || chunkBytes % 8 != 0 || chunkBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("chunkBytes must be a positive multiple of 8 below 2^31: " + chunkBytes);
-        }
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            SafeTensorsHeader header = SafeTensorsHeader.read(channel, path);
+        try (SafeTensorsFile file = SafeTensorsFile.open(path, chunkBytes)) {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (SafeTensorsHeader.Entry e : header.entries) {
-                Object data = readData(channel, header.dataStart + e.begin, e.dtype, e.numel, chunkBytes);
-                tensors.put(e.name, Tensor.fromHost(data, e.dtype, e.shape.clone()));
-            }
+            for (String name : file.shapes().keySet()) tensors.put(name, file.read(name));
             return tensors;
         }
     }
@@ -99,37 +85,9 @@ public final class SafeTensors {
      * @throws IOException if the file cannot be read or its header does not follow the format
      */
     public static Map<String, String> metadata(Path path) throws IOException {
-        if (path == null) {
-            throw new IllegalArgumentException("path is null");
+        try (SafeTensorsFile file = SafeTensorsFile.open(path)) {
+            return new LinkedHashMap<>(file.metadata());
         }
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            return new LinkedHashMap<>(SafeTensorsHeader.read(channel, path).metadata);
-        }
-    }
-
-    private static Object readData(FileChannel channel, long position, DType dtype, int numel, long chunkBytes)
-            throws IOException {
-        Object array = dtype.newHostArray(numel);
-        int elementSize = dtype.byteSize();
-        int chunkElements = (int) (chunkBytes / elementSize);
-        for (int done = 0; done < numel; ) {
-            int count = Math.min(numel - done, chunkElements);
-            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY,
-                    position + (long) done * elementSize, (long) count * elementSize);
-            mapped.order(ByteOrder.LITTLE_ENDIAN);
-            switch (dtype) {
-                case F32: mapped.asFloatBuffer().get((float[]) array, done, count); break;
-                case F16:
-                case BF16: mapped.asShortBuffer().get((short[]) array, done, count); break;
-                case I32: mapped.asIntBuffer().get((int[]) array, done, count); break;
-                case I64: mapped.asLongBuffer().get((long[]) array, done, count); break;
-                case U8:
-                case BOOL: mapped.get((byte[]) array, done, count); break;
-                default: throw new AssertionError(dtype);
-            }
-            done += count;
-        }
-        return array;
     }
 
     // ------------------------------------------------------------------------------------------

@@ -274,6 +274,45 @@ class SafeTensorsTest {
     }
 
     @Test
+    void copiesIntoATargetOneBlockOfRowsAtATime() throws IOException {
+        float[] f = new float[7 * 11 * 13];
+        for (int i = 0; i < f.length; i++) f[i] = i * 0.25f - 100;
+        short[] half = new short[5 * 3];
+        for (int i = 0; i < half.length; i++) half[i] = (short) (0x3c00 + i * 64); // F16 1.0, 1.0625, ...
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("f", Tensor.fromHost(f, DType.F32, 7, 11, 13));
+        tensors.put("half", Tensor.fromHost(half, DType.F16, 5, 3));
+        tensors.put("scalar", Tensor.fromHost(new float[] {2.5f}, DType.F32));
+        Path file = dir.resolve("copy.safetensors");
+        SafeTensors.save(file, tensors, null);
+        try (SafeTensorsFile in = SafeTensorsFile.open(file)) {
+            assertArrayEquals(new int[] {7, 11, 13}, in.shapes().get("f"));
+            assertEquals(DType.F16, in.dtype("half"));
+            // Chunks of one row (143 floats), of three rows (the last one short), and of the whole tensor.
+            for (long chunk : new long[] {4, 143 * 4 * 3, 1 << 20}) {
+                Tensor target = Tensor.zeros(7, 11, 13);
+                in.copyInto("f", target, chunk);
+                assertArrayEquals(f, target.toFloatArray(), "in chunks of " + chunk + " bytes");
+                target.close();
+            }
+            Tensor widened = Tensor.zeros(5, 3);
+            in.copyInto("half", widened, 8);
+            try (Tensor expected = tensors.get("half").to(DType.F32)) {
+                assertArrayEquals(expected.toFloatArray(), widened.toFloatArray(), "F16 widened to F32");
+            }
+            Tensor scalar = Tensor.scalar(0f);
+            in.copyInto("scalar", scalar);
+            assertEquals(2.5f, scalar.item());
+
+            IllegalArgumentException wrongShape = assertThrows(IllegalArgumentException.class,
+                    () -> in.copyInto("f", Tensor.zeros(7, 143)));
+            assertTrue(wrongShape.getMessage().contains("f has shape [7, 11, 13]"), wrongShape.getMessage());
+            IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> in.read("g"));
+            assertTrue(unknown.getMessage().contains("no tensor named g"), unknown.getMessage());
+        }
+    }
+
+    @Test
     void readsTensorsPastTwoGibibytes() throws IOException {
         // A sparse file: one small tensor 3 GiB into the data section, so its position does not fit an int.
         long offset = 3L << 30;

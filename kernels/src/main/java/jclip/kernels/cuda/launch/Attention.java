@@ -15,12 +15,12 @@ import jclip.kernels.cuda.CudaKernel;
 public final class Attention {
     private static final String MODULE = "attention";
     /** ATTN_WARPS and ATTN_THREADS in attention.cu. */
-    private static final int WARPS = 4;
-    private static final int THREADS = WARPS * Layout.WARP;
+    static final int WARPS = 4;
+    static final int THREADS = WARPS * Layout.WARP;
     /** ATTN_PAD: floats of padding after each row that lanes read one row each. */
-    private static final int PAD = 4;
+    static final int PAD = 4;
     /** ATTN_PREPARE_THREADS: the prepare kernel takes a warp per row. */
-    private static final int PREPARE_THREADS = 256;
+    static final int PREPARE_THREADS = 256;
     /** Largest head dimension (the last tile set's). */
     static final int MAX_HEAD_DIM = 256;
 

@@ -15,7 +15,7 @@ import jclip.kernels.cuda.CudaKernel;
 public final class Contrastive {
     private static final String MODULE = "contrastive";
     /** Rows and columns of a logits tile, and threads per block: CT_TILE and CT_THREADS in contrastive.cu. */
-    private static final int TILE = 64, THREADS = 256;
+    static final int TILE = 64, THREADS = 256;
     /**
      * Blocks that fill an H100: 132 SMs, about 4 resident blocks each (256 threads; 17 KiB of shared
      * memory for the log-sum-exps, 42 KiB and 64 registers a thread for the backward). With fewer
@@ -24,7 +24,7 @@ public final class Contrastive {
      */
     private static final int TARGET_BLOCKS = 4 * 132;
     /** Threads per block of the merge and sum kernels (their __launch_bounds__). */
-    private static final int MERGE_THREADS = 256;
+    static final int MERGE_THREADS = 256;
     /**
      * Most floats of the backward's partial gradients [splits, rows, d] (256 MiB): a backward split
      * over more column blocks than this allows uses fewer of them.

@@ -8,7 +8,7 @@ import jclip.kernels.cuda.CudaKernel;
 public final class LayerNorm {
     private static final String MODULE = "layernorm";
     /** blockDim.y of the parameter-gradient kernel: PARAM_ROWS_Y in layernorm.cu. */
-    private static final int PARAM_ROWS_Y = 8;
+    static final int PARAM_ROWS_Y = 8;
     /**
      * Blocks the parameter-gradient kernel aims for (about 4 per H100 SM): fewer column blocks get
      * more row chunks. A chunk keeps at least MIN_CHUNK_ROWS rows so each atomicAdd sums real work.

@@ -10,7 +10,7 @@ import jclip.kernels.cuda.CudaKernel;
 public final class Reductions {
     private static final String MODULE = "reduce";
     /** blockDim.y of the column kernels at most: COLUMN_WARPS in reduce.cu. */
-    private static final int COLUMN_WARPS = 16;
+    static final int COLUMN_WARPS = 16;
     /** Blocks that keep an H100 busy (4 per SM); fewer outputs than this split dim across blocks. */
     private static final int TARGET_BLOCKS = 4 * 132;
     /**
