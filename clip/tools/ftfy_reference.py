@@ -13,7 +13,8 @@ only runs it. Example, with the three source trees exported under /tmp:
 
 `classes` writes the character classes of ftfy's mojibake heuristic (ftfy.badness), read off the
 compiled regular expressions character by character, so that jclip's heuristic uses exactly the
-characters ftfy uses. `cases` writes texts with what ftfy.fix_text makes of them, what CLIP's
+characters ftfy uses. `cases` writes texts with what ftfy.fix_text makes of them, whether ftfy's heuristic finds them
+bad (ftfy.badness.is_bad, on the text as given), what CLIP's
 basic_clean + whitespace_clean + lower makes of them, and the CLIP token ids (with and without the
 77-token context). An optional third argument to `cases` names a JSON list of extra input texts.
 """
@@ -342,6 +343,7 @@ def case_texts():
 
 def cases(merges, extra=None):
     import ftfy
+    from ftfy.badness import is_bad
 
     assert ftfy.__version__ == "6.3.1", ftfy.__version__
     st = load_simple_tokenizer()
@@ -367,6 +369,7 @@ def cases(merges, extra=None):
         out.append({
             "text": text,
             "fixed": ftfy.fix_text(text),
+            "is_bad": is_bad(text),
             "cleaned": st.whitespace_clean(st.basic_clean(text)).lower(),
             "ids": ids,
             "context77": row,

@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  *       ({@code replace_lossy_sequences}).
  *   <li>Otherwise, runs that look like UTF-8 mojibake inside text that as a whole does not decode
  *       are repaired one by one, each as a text of its own ({@code decode_inconsistent_utf8}).
- *   <li>Otherwise, Latin-1 text with C1 controls is read as Windows-1252, and any remaining C1
- *       controls become their Windows-1252 characters ({@code fix_c1_controls}).
+ *   <li>Otherwise, C1 controls become their Windows-1252 characters ({@code fix_c1_controls};
+ *       the five that Windows-1252 leaves undefined stay).
  * </ol>
  * Package-private: part of {@link TextCleaner}.
  */
@@ -46,8 +46,9 @@ final class MojibakeRepair {
             + "|\\xf0[\\x80-\\xbf][\\x80-\\xbf] ");
 
     /**
-     * "Ã " that stands for "à " (the word à, whose UTF-8 C3 A0 lost its A0): the A0 goes back and
-     * the space stays, except before words in which "Ã" is more likely Portuguese "à" mis-spaced.
+     * "Ã " that stands for "à " (the word à, whose UTF-8 C3 A0 lost its A0 next to a real space):
+     * the A0 goes back and the space stays. Not before a second space, nor in Portuguese "àquele",
+     * "àquela", "àquilo", "às", where the space itself was the A0 (ALTERED_UTF8 then restores it).
      */
     private static final Pattern A_GRAVE_WORD = Pattern.compile("\\xc3 (?! |quele|quela|quilo|s )");
 
