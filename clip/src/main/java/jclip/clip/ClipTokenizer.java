@@ -25,7 +25,7 @@ import jclip.tensor.Tensor;
  * The CLIP byte-level BPE tokenizer, reproducing the original openai/CLIP
  * {@code simple_tokenizer.py} and {@code clip.tokenize}.
  *
- * <p>Encoding: the text is cleaned ({@code ftfy.fix_text} without its mojibake repair, HTML
+ * <p>Encoding: the text is cleaned ({@code ftfy.fix_text} with ftfy's default settings, HTML
  * entities decoded twice, white space collapsed, stripped, lower-cased), split by the original
  * pre-tokenisation pattern ({@code <|startoftext|>}, {@code <|endoftext|>}, contractions, runs of
  * letters, single digits, runs of other non-space characters), each piece's UTF-8 bytes are mapped
@@ -34,11 +34,11 @@ import jclip.tensor.Tensor;
  * same with {@code </w>}, the merges joined, then {@code <|startoftext|>} and {@code <|endoftext|>}
  * (49,408 ids for the original merges file).
  *
- * <p>Known differences from the original: ftfy's mojibake repair (re-decoding text such as
- * {@code "cafÃ©"} that was decoded with the wrong codec) is not done, see {@code TextCleaner}; the
- * rest of ftfy's default fixes, Python's {@code html.unescape}, {@code str.lower()} and the
- * {@code regex} module's character classes are reproduced, the latter two from tables generated
- * with Python (resources {@code unicode-tables.txt}, {@code html5-entities.txt}).
+ * <p>ftfy 6.3.1's default fixes (mojibake repair included, see {@code TextCleaner}), Python's
+ * {@code html.unescape}, {@code str.lower()} and the {@code regex} module's character classes are
+ * reproduced, the latter two from tables generated with Python (resources
+ * {@code unicode-tables.txt}, {@code html5-entities.txt}); what remains different is Java 17's
+ * Unicode 13 against Python 3.11's Unicode 14 in NFC and in ftfy's few Unicode-class tests.
  *
  * <p>Instances are immutable and thread-safe; BPE results of pre-tokens are cached (a concurrent
  * map, cleared when it grows past about a million entries).

@@ -8,14 +8,16 @@ import java.text.Normalizer;
  * {@code html.unescape} twice, {@code strip()}, every run of {@code \s} to one space,
  * {@code strip()}, and {@code lower()}.
  *
- * <p>{@code ftfy.fix_text} (ftfy 6, default settings) is reproduced except for its mojibake repair
- * ({@code fix_encoding}: detecting text that was decoded with the wrong codec, such as
- * {@code "cafÃ©"}, and re-decoding it), which is a large heuristic of its own; text that is not
- * mojibake is not changed by that step. What is reproduced: processing line by line; HTML
- * entities with a semicolon (also all-caps ones), unless the text contains {@code <} (from the
- * first line that does); C1 control characters read as Windows-1252; Latin ligatures; full- and
- * half-width forms; curly quotes to straight ones; line breaks; lone surrogates; ANSI terminal
- * escapes; control characters; NFC; all repeated until nothing changes. Package-private.
+ * <p>{@code ftfy.fix_text} is reproduced with ftfy 6.3.1's default settings, every step: the text is
+ * fixed line by line (and in pieces of at most a million code points); on each piece, until nothing
+ * changes: HTML entities with a semicolon (also all-caps ones such as {@code &EACUTE;}), unless the
+ * text contains {@code <} (from the first line that does on); the mojibake repair
+ * ({@link MojibakeRepair}: re-decoding text that was UTF-8 read with a single-byte code page, with
+ * its byte A0 restoration, lossy-sequence replacement, repair of embedded runs and C1 controls);
+ * C1 control characters read as Windows-1252; Latin ligatures; full- and half-width forms; curly
+ * quotes to straight ones; line breaks; lone surrogates; ANSI terminal escapes; control characters;
+ * NFC. Checked against the original on the cases of {@code ftfy-cases.json} (TextCleanerTest).
+ * Package-private.
  */
 final class TextCleaner {
     private static final String[] WIDTH = new String[0xFFF0 - 0xFF01];
@@ -72,7 +74,10 @@ final class TextCleaner {
         return out == null ? s : out.toString();
     }
 
-    /** {@code ftfy.fix_text} with default settings, less the mojibake repair. */
+    /** ftfy bounds the pieces it fixes at once (max_decode_length), in code points. */
+    private static final int MAX_PIECE = 1_000_000;
+
+    /** {@code ftfy.fix_text} with default settings. */
     static String fixText(String text) {
         StringBuilder out = new StringBuilder(text.length());
         boolean unescapeHtml = true;
@@ -81,6 +86,9 @@ final class TextCleaner {
         while (pos < n) {
             int nl = text.indexOf('\n', pos);
             int end = nl < 0 ? n : nl + 1;
+            if (end - pos > MAX_PIECE && text.codePointCount(pos, end) > MAX_PIECE) {
+                end = text.offsetByCodePoints(pos, MAX_PIECE);
+            }
             String segment = text.substring(pos, end);
             if (unescapeHtml && segment.indexOf('<') >= 0) unescapeHtml = false;
             out.append(fixSegment(segment, unescapeHtml));
@@ -93,6 +101,7 @@ final class TextCleaner {
         while (true) {
             String orig = text;
             if (unescapeHtml) text = HtmlEntities.unescapeStrict(text);
+            text = MojibakeRepair.fixEncoding(text);
             text = fixC1Controls(text);
             text = fixLatinLigatures(text);
             text = fixCharacterWidth(text);
