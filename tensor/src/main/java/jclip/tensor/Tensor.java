@@ -416,13 +416,6 @@ public final class Tensor implements AutoCloseable {
     /** x·sigmoid(1.702·x), CLIP's activation. */
     public Tensor quickGelu() { return PointwiseOps.unary(this, UnaryOp.QUICK_GELU, 0); }
 
-    /** 1 where this > value, else 0 (F32, no gradient). */
-    public Tensor gt(float value) {
-        try (Autograd.NoGrad g = Autograd.noGrad()) {
-            return PointwiseOps.binary(jclip.kernels.BinaryOp.GREATER, this, full(device(), value));
-        }
-    }
-
     /** cond != 0 ? a : b, broadcasting all three; cond gets no gradient. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return PointwiseOps.where(cond, a, b); }
 

@@ -66,18 +66,6 @@ public final class LinearProbe {
         public double[] lambdas() {
             return lambdas.clone();
         }
-
-        public Options withMaxIterations(int iterations) {
-            return new Options(lambdas, refinements, iterations, gradientTolerance, history);
-        }
-
-        public Options withGradientTolerance(double tolerance) {
-            return new Options(lambdas, refinements, maxIterations, tolerance, history);
-        }
-
-        public Options withLambdas(double... grid) {
-            return new Options(grid, refinements, maxIterations, gradientTolerance, history);
-        }
     }
 
     /** 10^from, 10^(from+1), …, 10^to. */
