@@ -55,12 +55,6 @@ public abstract class Module implements AutoCloseable {
         return out;
     }
 
-    public Map<String, Tensor> namedBuffers() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, false, true);
-        return out;
-    }
-
     /** Parameters and buffers, PyTorch's order: each module's own parameters, its buffers, then its children. */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();

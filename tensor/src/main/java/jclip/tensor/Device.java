@@ -67,10 +67,6 @@ public final class Device {
         return this == CPU;
     }
 
-    public boolean isCuda() {
-        return cuda != null;
-    }
-
     /** Waits until the device has finished all queued work (nothing to wait for on the CPU). */
     public void synchronize() {
         if (cuda != null) cuda.synchronize();

@@ -51,7 +51,8 @@ public final class Tensor implements AutoCloseable {
     static Tensor empty(Device device, DType dtype, int... shape) {
         int n = Shape.numel(shape);
         Buffer b = device.kernels().allocate(dtype, n);
-        return new Tensor(new Storage(b, device), 0, shape.clone(), Shape.contiguousStrides(shape));
+        int[] s = shape.clone();
+        return new Tensor(new Storage(b, device, s), 0, s, Shape.contiguousStrides(s));
     }
 
     /**
@@ -64,7 +65,8 @@ public final class Tensor implements AutoCloseable {
         if (length != n)
             throw new IllegalArgumentException(length + " values do not fill shape " + Shape.str(shape) + " (" + n + " elements)");
         Buffer b = CpuKernels.INSTANCE.wrap(dtype, array);
-        return new Tensor(new Storage(b, Device.cpu()), 0, shape.clone(), Shape.contiguousStrides(shape));
+        int[] s = shape.clone();
+        return new Tensor(new Storage(b, Device.cpu(), s), 0, s, Shape.contiguousStrides(s));
     }
 
     /** A CPU F32 tensor holding a copy of data in row-major order. */
@@ -415,13 +417,6 @@ public final class Tensor implements AutoCloseable {
     public Tensor gelu() { return PointwiseOps.unary(this, UnaryOp.GELU, 0); }
     /** x·sigmoid(1.702·x), CLIP's activation. */
     public Tensor quickGelu() { return PointwiseOps.unary(this, UnaryOp.QUICK_GELU, 0); }
-
-    /** 1 where this > value, else 0 (F32, no gradient). */
-    public Tensor gt(float value) {
-        try (Autograd.NoGrad g = Autograd.noGrad()) {
-            return PointwiseOps.binary(jclip.kernels.BinaryOp.GREATER, this, full(device(), value));
-        }
-    }
 
     /** cond != 0 ? a : b, broadcasting all three; cond gets no gradient. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return PointwiseOps.where(cond, a, b); }

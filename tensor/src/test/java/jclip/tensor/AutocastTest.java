@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.Function;
 import jclip.kernels.DType;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Matrix products under {@link Autocast}: forward and backward equal the float32 computation on
  * inputs rounded to bf16, gradients land on the F32 leaves, and the result differs from plain
- * float32 (so bf16 really was used). {@link #check} runs on any device; CudaTensorTest calls it on
- * the CUDA device.
+ * float32 (so bf16 really was used), on the CPU and on the CUDA device.
  */
 class AutocastTest {
     /** The value of x rounded to bf16, as an F32 tensor on x's device. */
@@ -30,7 +30,7 @@ class AutocastTest {
      * added in float and stays as it is). Both multiply the same float values and accumulate in float, so they
      * agree to float rounding, while plain float32 on the unrounded leaves differs at bf16's scale.
      */
-    static void check(Device device, String name, Function<Tensor[], Tensor> op, int[]... shapes) {
+    private static void check(Device device, String name, Function<Tensor[], Tensor> op, int[]... shapes) {
         Rng rng = new Rng(name.hashCode());
         try (MemoryScope scope = MemoryScope.open()) {
             Tensor[] leaves = new Tensor[shapes.length], reference = new Tensor[shapes.length];
@@ -65,7 +65,7 @@ class AutocastTest {
     }
 
     /** Every shape of product the model uses: plain, batched and broadcast, transposed views, vectors, linear. */
-    static void checkAllProducts(Device device) {
+    private static void checkAllProducts(Device device) {
         check(device, "matmul", t -> t[0].matmul(t[1]), new int[] {19, 37}, new int[] {37, 23});
         check(device, "matmul of transposed views", t -> t[0].transpose(0, 1).matmul(t[1].transpose(0, 1)),
                 new int[] {33, 9}, new int[] {13, 33});
@@ -87,6 +87,13 @@ class AutocastTest {
     @Test
     void productsOnTheCpu() {
         checkAllProducts(Device.cpu());
+    }
+
+    /** On the CUDA device the products run through cublasGemmEx in bf16. */
+    @Tag("gpu")
+    @Test
+    void productsOnCuda() {
+        checkAllProducts(Device.cuda(0));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import jclip.kernels.MemoryStats;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class MemoryTest {
@@ -63,11 +64,25 @@ class MemoryTest {
         trainMlp(Device.cpu(), 1000, false);
     }
 
+    /** 1,000 steps on the CUDA device: the allocator's live bytes end where the first step left them. */
+    @Tag("gpu")
+    @Test
+    void trainingLoopDoesNotGrowDeviceMemory() {
+        trainMlp(Device.cuda(0), 1000, false);
+    }
+
+    /** The same in bf16 mixed precision: the casts made each step are released with it. */
+    @Tag("gpu")
+    @Test
+    void bf16TrainingLoopDoesNotGrowDeviceMemory() {
+        trainMlp(Device.cuda(0), 300, true);
+    }
+
     /**
      * A small MLP trained for {@code steps} steps on {@code device} (matrix products in bf16 when
      * asked): live memory after every step is at most that after the first, and the loss falls.
      */
-    static void trainMlp(Device device, int steps, boolean bf16) {
+    private static void trainMlp(Device device, int steps, boolean bf16) {
         MemoryStats memory = device.memory();
         Rng rng = new Rng(11);
         List<Tensor> params = List.of(rng.normal(0, 0.5, 16, 8).to(device).requiresGrad(true), Tensor.zeros(16).to(device).requiresGrad(true),

@@ -71,7 +71,6 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     private boolean closedByCaller;
     private long position;
     private long badItems;
-    private long batches;
 
     private DataLoader(Builder b) {
         source = b.source;
@@ -240,7 +239,6 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
         int n = c.captions.size(), r = preprocess.resolution();
         Tensor images = Tensor.fromHost(c.pixels, DType.F32, n, 3, r, r);
         position = c.position;
-        batches++;
         return new Batch(images, List.copyOf(c.captions), c.labels, List.copyOf(c.origins), c.position, epoch);
     }
 
@@ -255,11 +253,6 @@ public final class DataLoader implements Iterator<Batch>, AutoCloseable {
     /** Bad items reported so far. */
     public long badItems() {
         return badItems;
-    }
-
-    /** Batches delivered so far. */
-    public long batchesDelivered() {
-        return batches;
     }
 
     /** The batches this loader will deliver when the source has a known size and no bad items; -1 when unknown. */

@@ -1,7 +1,5 @@
 package jclip.clip.data;
 
-import java.util.List;
-
 /** Filling prompt templates with class names, shared by caption generation and zero-shot evaluation. */
 public final class Prompts {
     private Prompts() {}
@@ -19,11 +17,6 @@ public final class Prompts {
         else if (startsWithVowel(className) && (before.equals("A ") || before.endsWith(" A ")))
             before = before.substring(0, before.length() - 2) + "An ";
         return before + className + template.substring(at + 2).replace("{}", className);
-    }
-
-    /** Each template filled with the class name. */
-    public static List<String> fillAll(List<String> templates, String className) {
-        return templates.stream().map(t -> fill(t, className)).toList();
     }
 
     /** "a" or "an" for the word. */

@@ -18,10 +18,11 @@ import jclip.tensor.Tensor;
  *
  * <pre>   f(W, b) = mean over examples of cross-entropy(softmax(W·z + b), y) + λ/2 · ‖W‖²</pre>
  *
- * (the bias is not penalised; λ = 1/(n·C) in scikit-learn's terms) by full-batch L-BFGS with a
- * weak-Wolfe line search, in double on the host. Classes without a training example get bias
- * −∞ and are never predicted. All reductions run in a fixed order, so a result does not depend
- * on the number of threads.
+ * (the bias is not penalised; λ = 1/(n·C) in scikit-learn's terms; the objective and its gradient
+ * are {@link SoftmaxRegression}'s) by full-batch L-BFGS with a weak-Wolfe line search ({@link
+ * Lbfgs}), in double on the host; this class holds the data split, the standardisation and the λ
+ * sweep. Classes without a training example get bias −∞ and are never predicted. All reductions
+ * run in a fixed order, so a result does not depend on the number of threads.
  *
  * <p>{@link #evaluate} splits the training data (a seeded, stratified shuffle), sweeps λ over a
  * log grid from large to small (each fit warm-started from the previous one), refines around the
@@ -34,13 +35,6 @@ import jclip.tensor.Tensor;
  * thousands of examples of a few hundred dimensions; not an ImageNet-sized probe.
  */
 public final class LinearProbe {
-    private static final double WOLFE_C1 = 1e-4, WOLFE_C2 = 0.9;
-    private static final int MAX_LINE_SEARCH = 40;
-    /** Relative decrease of f below which L-BFGS stops: f no longer changes at double precision. */
-    private static final double F_TOLERANCE = 1e-14;
-    /** Columns of the weight gradient per parallel task, at most. */
-    private static final int COLUMN_BLOCK = 128;
-
     private LinearProbe() {}
 
     /**
@@ -65,18 +59,6 @@ public final class LinearProbe {
         @Override
         public double[] lambdas() {
             return lambdas.clone();
-        }
-
-        public Options withMaxIterations(int iterations) {
-            return new Options(lambdas, refinements, iterations, gradientTolerance, history);
-        }
-
-        public Options withGradientTolerance(double tolerance) {
-            return new Options(lambdas, refinements, maxIterations, tolerance, history);
-        }
-
-        public Options withLambdas(double... grid) {
-            return new Options(grid, refinements, maxIterations, gradientTolerance, history);
         }
     }
 
@@ -207,7 +189,7 @@ public final class LinearProbe {
         public int[] predict(float[][] x) {
             double[][] s = scores(x);
             int[] out = new int[s.length];
-            for (int i = 0; i < s.length; i++) out[i] = argmax(s[i], s[i].length);
+            for (int i = 0; i < s.length; i++) out[i] = SoftmaxRegression.argmax(s[i], s[i].length);
             return out;
         }
 
@@ -258,7 +240,7 @@ public final class LinearProbe {
                     + validationFraction + " leave none (a class needs two examples to give one to validation)");
 
         double[][] ms = moments(trainX, tr, d);
-        Problem p = problem(trainX, trainY, tr, classes, ms[0], ms[1]);
+        SoftmaxRegression p = SoftmaxRegression.of(trainX, trainY, tr, classes, ms[0], ms[1]);
         double[] zVal = standardise(trainX, va, ms[0], ms[1]);
         int[] yVal = new int[va.length];
         for (int i = 0; i < va.length; i++) yVal[i] = trainY[va[i]];
@@ -270,7 +252,7 @@ public final class LinearProbe {
         double[] theta = new double[p.size()];
         for (int k = grid.length - 1; k >= 0; k--) { // strong to weak, each warm-started from the last
             if (solutions.containsKey(grid[k])) continue;
-            theta = minimize(p, grid[k], theta, options).theta;
+            theta = minimize(p, grid[k], theta, options).theta();
             solutions.put(grid[k], theta);
             correct.put(grid[k], p.countCorrect(theta, zVal, yVal));
         }
@@ -280,7 +262,7 @@ public final class LinearProbe {
             step /= 2;
             for (double lambda : new double[] {best * Math.pow(10, -step), best * Math.pow(10, step)}) {
                 if (solutions.containsKey(lambda)) continue;
-                double[] solved = minimize(p, lambda, nearest(solutions, lambda), options).theta;
+                double[] solved = minimize(p, lambda, nearest(solutions, lambda), options).theta();
                 solutions.put(lambda, solved);
                 correct.put(lambda, p.countCorrect(solved, zVal, yVal));
             }
@@ -386,16 +368,22 @@ public final class LinearProbe {
         int[] all = new int[x.length];
         for (int i = 0; i < all.length; i++) all[i] = i;
         double[][] ms = moments(x, all, d);
-        Problem p = problem(x, y, all, classes, ms[0], ms[1]);
-        Solution s = minimize(p, lambda, new double[p.size()], options);
+        SoftmaxRegression p = SoftmaxRegression.of(x, y, all, classes, ms[0], ms[1]);
+        Lbfgs.Result s = minimize(p, lambda, new double[p.size()], options);
         double[] weights = new double[classes * d], bias = new double[classes];
         Arrays.fill(bias, Double.NEGATIVE_INFINITY);
         for (int k = 0; k < p.c; k++) {
             int c = p.present[k];
-            System.arraycopy(s.theta, k * d, weights, c * d, d);
-            bias[c] = s.theta[p.c * d + k];
+            System.arraycopy(s.theta(), k * d, weights, c * d, d);
+            bias[c] = s.theta()[p.c * d + k];
         }
-        return new Model(classes, d, ms[0], ms[1], weights, bias, lambda, s.objective, s.gradientNorm, s.iterations, s.converged);
+        return new Model(classes, d, ms[0], ms[1], weights, bias, lambda, s.objective(), s.gradientNorm(), s.iterations(), s.converged());
+    }
+
+    /** L-BFGS on the problem at this λ from start, with the options' limits. */
+    private static Lbfgs.Result minimize(SoftmaxRegression p, double lambda, double[] start, Options o) {
+        return Lbfgs.minimize((theta, grad) -> p.evaluate(theta, lambda, grad), start, o.history(), o.maxIterations(),
+                o.gradientTolerance());
     }
 
     /** Mean and scale (population standard deviation, or 1 where a feature is constant) of the given rows. */
@@ -417,7 +405,8 @@ public final class LinearProbe {
         return new double[][] {mean, scale};
     }
 
-    private static double[] standardise(float[][] x, int[] rows, double[] mean, double[] scale) {
+    /** The given rows of x as z = (x − mean) / scale, row-major [rows, d]. */
+    static double[] standardise(float[][] x, int[] rows, double[] mean, double[] scale) {
         int d = mean.length;
         double[] z = new double[rows.length * d];
         for (int r = 0; r < rows.length; r++) {
@@ -427,293 +416,8 @@ public final class LinearProbe {
         return z;
     }
 
-    private static Problem problem(float[][] x, int[] y, int[] rows, int classes, double[] mean, double[] scale) {
-        // Only classes present in the rows are modelled; the others get bias -inf.
-        int[] compact = new int[classes];
-        Arrays.fill(compact, -1);
-        for (int i : rows) compact[y[i]] = 0;
-        int c = 0;
-        for (int k = 0; k < classes; k++) if (compact[k] == 0) compact[k] = c++;
-        int[] present = new int[c];
-        for (int k = 0; k < classes; k++) if (compact[k] >= 0) present[compact[k]] = k;
-        int[] labels = new int[rows.length];
-        for (int r = 0; r < rows.length; r++) labels[r] = compact[y[rows[r]]];
-        return new Problem(standardise(x, rows, mean, scale), labels, rows.length, mean.length, present);
-    }
-
-    /**
-     * Softmax regression on standardised rows z [n, d] with labels among c classes. Parameters θ
-     * are W [c, d] row-major followed by b [c].
-     */
-    private static final class Problem {
-        final double[] z;
-        final int[] y;
-        final int n, d, c;
-        final int[] present; // compact class -> original class
-        private final double[] residual; // [n, c]: softmax − one-hot
-        private final double[] rowLoss; // [n]
-
-        Problem(double[] z, int[] y, int n, int d, int[] present) {
-            this.z = z;
-            this.y = y;
-            this.n = n;
-            this.d = d;
-            this.c = present.length;
-            this.present = present;
-            this.residual = new double[n * c];
-            this.rowLoss = new double[n];
-        }
-
-        int size() {
-            return c * d + c;
-        }
-
-        /** f(θ), with ∇f written to grad. */
-        double evaluate(double[] theta, double lambda, double[] grad) {
-            int bo = c * d;
-            Parallel.forRange(n, (long) c * d, (from, to) -> {
-                double[] logits = new double[c];
-                for (int i = from; i < to; i++) {
-                    logits(theta, c, d, z, i * d, logits);
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int k = 0; k < c; k++) max = Math.max(max, logits[k]);
-                    double own = logits[y[i]], sum = 0;
-                    for (int k = 0; k < c; k++) {
-                        double e = Math.exp(logits[k] - max);
-                        logits[k] = e;
-                        sum += e;
-                    }
-                    rowLoss[i] = Math.log(sum) + max - own;
-                    int ro = i * c;
-                    for (int k = 0; k < c; k++) residual[ro + k] = logits[k] / sum;
-                    residual[ro + y[i]] -= 1;
-                }
-            });
-            double loss = 0, penalty = 0;
-            for (int i = 0; i < n; i++) loss += rowLoss[i];
-            for (int k = 0; k < bo; k++) penalty += theta[k] * theta[k];
-            double invN = 1.0 / n;
-            // ∂f/∂W = residualᵀ·z / n + λW, by tiles of (classes × columns); every entry sums over
-            // the rows in order, so the tiling (which follows the thread count) changes nothing.
-            int width = Math.min(d, COLUMN_BLOCK), columnBlocks = (d + width - 1) / width;
-            int classGroups = Math.min(c, Math.max(1, (2 * Parallel.threads() + columnBlocks - 1) / columnBlocks));
-            int perGroup = (c + classGroups - 1) / classGroups;
-            int tiles = columnBlocks * ((c + perGroup - 1) / perGroup);
-            Parallel.forRange(tiles, (long) n * perGroup * width, (from, to) -> {
-                for (int tile = from; tile < to; tile++) {
-                    int j0 = (tile % columnBlocks) * width, j1 = Math.min(d, j0 + width);
-                    int k0 = (tile / columnBlocks) * perGroup, k1 = Math.min(c, k0 + perGroup);
-                    for (int k = k0; k < k1; k++) Arrays.fill(grad, k * d + j0, k * d + j1, 0);
-                    for (int i = 0; i < n; i++) {
-                        int zo = i * d, ro = i * c;
-                        for (int k = k0; k < k1; k++) {
-                            double r = residual[ro + k];
-                            if (r == 0) continue;
-                            int go = k * d;
-                            for (int j = j0; j < j1; j++) grad[go + j] += r * z[zo + j];
-                        }
-                    }
-                    for (int k = k0; k < k1; k++)
-                        for (int j = j0; j < j1; j++) grad[k * d + j] = grad[k * d + j] * invN + lambda * theta[k * d + j];
-                }
-            });
-            Arrays.fill(grad, bo, bo + c, 0);
-            for (int i = 0; i < n; i++) for (int k = 0; k < c; k++) grad[bo + k] += residual[i * c + k];
-            for (int k = 0; k < c; k++) grad[bo + k] *= invN;
-            return loss * invN + 0.5 * lambda * penalty;
-        }
-
-        /** How many rows of zv [m, d] the parameters classify as their (original) label. */
-        int countCorrect(double[] theta, double[] zv, int[] labels) {
-            int m = labels.length;
-            int[] hit = new int[m];
-            Parallel.forRange(m, (long) c * d, (from, to) -> {
-                double[] logits = new double[c];
-                for (int i = from; i < to; i++) {
-                    logits(theta, c, d, zv, i * d, logits);
-                    hit[i] = present[argmax(logits, c)] == labels[i] ? 1 : 0;
-                }
-            });
-            int total = 0;
-            for (int h : hit) total += h;
-            return total;
-        }
-    }
-
-    private record Solution(double[] theta, double objective, double gradientNorm, int iterations, boolean converged) {}
-
-    /** L-BFGS from start, stopping at max|∇f| ≤ tolerance, the iteration limit, or when f stops decreasing. */
-    private static Solution minimize(Problem p, double lambda, double[] start, Options o) {
-        int size = p.size(), m = o.history();
-        double[] x = start.clone(), g = new double[size];
-        double[] xn = new double[size], gn = new double[size], dir = new double[size];
-        double f = p.evaluate(x, lambda, g);
-        double[][] s = new double[m][], yv = new double[m][];
-        double[] rho = new double[m], alpha = new double[m];
-        int stored = 0, newest = -1, iter = 0;
-        boolean converged = false;
-        while (true) {
-            if (maxAbs(g) <= o.gradientTolerance()) {
-                converged = true;
-                break;
-            }
-            if (iter >= o.maxIterations()) break;
-            // Two-loop recursion: dir = −H·g.
-            for (int i = 0; i < size; i++) dir[i] = -g[i];
-            for (int k = 0; k < stored; k++) {
-                int idx = Math.floorMod(newest - k, m);
-                alpha[idx] = rho[idx] * dot(s[idx], dir);
-                axpy(-alpha[idx], yv[idx], dir);
-            }
-            if (stored > 0) {
-                double gamma = dot(s[newest], yv[newest]) / dot(yv[newest], yv[newest]);
-                for (int i = 0; i < size; i++) dir[i] *= gamma;
-            }
-            for (int k = stored - 1; k >= 0; k--) {
-                int idx = Math.floorMod(newest - k, m);
-                double beta = rho[idx] * dot(yv[idx], dir);
-                axpy(alpha[idx] - beta, s[idx], dir);
-            }
-            double gd = dot(g, dir);
-            if (!(gd < 0)) { // not a descent direction (rounding): restart from steepest descent
-                stored = 0;
-                for (int i = 0; i < size; i++) dir[i] = -g[i];
-                gd = -dot(g, g);
-            }
-            double t = stored == 0 ? Math.min(1, 1 / Math.sqrt(-gd)) : 1;
-
-            // Weak-Wolfe line search: bisect a bracket, or double while the slope is still steep.
-            double lo = 0, hi = Double.POSITIVE_INFINITY, fn = Double.NaN;
-            boolean accepted = false;
-            for (int ls = 0; ls < MAX_LINE_SEARCH; ls++) {
-                for (int i = 0; i < size; i++) xn[i] = x[i] + t * dir[i];
-                fn = p.evaluate(xn, lambda, gn);
-                if (!(fn <= f + WOLFE_C1 * t * gd)) {
-                    hi = t;
-                    if (hi - lo <= 1e-12 * hi) break;
-                    if (lo == 0) {
-                        // No acceptable point yet: step to the minimum of the quadratic through
-                        // f(0), f'(0) and f(t), kept within [t/10, t/2].
-                        double q = -gd * t * t / (2 * (fn - f - gd * t));
-                        t = Double.isFinite(q) ? Math.min(0.5 * t, Math.max(0.1 * t, q)) : 0.1 * t;
-                    } else {
-                        t = 0.5 * (lo + hi);
-                    }
-                } else if (dot(gn, dir) < WOLFE_C2 * gd) {
-                    lo = t;
-                    t = hi < Double.POSITIVE_INFINITY ? 0.5 * (lo + hi) : 2 * t;
-                } else {
-                    accepted = true;
-                    break;
-                }
-            }
-            if (!accepted && lo > 0) { // sufficient decrease without the curvature condition: take it
-                t = lo;
-                for (int i = 0; i < size; i++) xn[i] = x[i] + t * dir[i];
-                fn = p.evaluate(xn, lambda, gn);
-                accepted = fn <= f;
-            }
-            if (!accepted) {
-                if (stored == 0) break; // even steepest descent makes no progress: f is at its precision floor
-                stored = 0; // forget the curvature pairs and retry from steepest descent
-                continue;
-            }
-
-            int next = (newest + 1) % m;
-            if (s[next] == null) {
-                s[next] = new double[size];
-                yv[next] = new double[size];
-            }
-            double sy = 0, yy = 0, ss = 0;
-            for (int i = 0; i < size; i++) {
-                double si = xn[i] - x[i], yi = gn[i] - g[i];
-                s[next][i] = si;
-                yv[next][i] = yi;
-                sy += si * yi;
-                yy += yi * yi;
-                ss += si * si;
-            }
-            if (sy > 1e-10 * Math.sqrt(ss * yy)) {
-                rho[next] = 1 / sy;
-                newest = next;
-                stored = Math.min(stored + 1, m);
-            }
-            double decrease = f - fn;
-            double[] tmp = x;
-            x = xn;
-            xn = tmp;
-            tmp = g;
-            g = gn;
-            gn = tmp;
-            f = fn;
-            iter++;
-            if (decrease <= F_TOLERANCE * Math.max(1, Math.max(Math.abs(f), Math.abs(f + decrease)))) {
-                converged = maxAbs(g) <= o.gradientTolerance();
-                break;
-            }
-        }
-        return new Solution(x, f, maxAbs(g), iter, converged);
-    }
-
     // -------------------------------------------------------------------------------------------
     // helpers
-
-    /**
-     * out[k] = b[k] + W[k]·z[zo .. zo+d) for θ = (W [c, d], b [c]): four classes at a time, or
-     * four partial sums for the rest, so the additions do not wait on one another.
-     */
-    private static void logits(double[] theta, int c, int d, double[] z, int zo, double[] out) {
-        int bo = c * d, k = 0;
-        for (; k + 4 <= c; k += 4) {
-            int w0 = k * d, w1 = w0 + d, w2 = w1 + d, w3 = w2 + d;
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (int j = 0; j < d; j++) {
-                double v = z[zo + j];
-                s0 += theta[w0 + j] * v;
-                s1 += theta[w1 + j] * v;
-                s2 += theta[w2 + j] * v;
-                s3 += theta[w3 + j] * v;
-            }
-            out[k] = theta[bo + k] + s0;
-            out[k + 1] = theta[bo + k + 1] + s1;
-            out[k + 2] = theta[bo + k + 2] + s2;
-            out[k + 3] = theta[bo + k + 3] + s3;
-        }
-        for (; k < c; k++) {
-            int wo = k * d, j = 0;
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (; j + 4 <= d; j += 4) {
-                s0 += theta[wo + j] * z[zo + j];
-                s1 += theta[wo + j + 1] * z[zo + j + 1];
-                s2 += theta[wo + j + 2] * z[zo + j + 2];
-                s3 += theta[wo + j + 3] * z[zo + j + 3];
-            }
-            for (; j < d; j++) s0 += theta[wo + j] * z[zo + j];
-            out[k] = theta[bo + k] + ((s0 + s1) + (s2 + s3));
-        }
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-        return s;
-    }
-
-    private static void axpy(double alpha, double[] x, double[] y) {
-        for (int i = 0; i < y.length; i++) y[i] += alpha * x[i];
-    }
-
-    private static double maxAbs(double[] a) {
-        double m = 0;
-        for (double v : a) m = Math.max(m, Math.abs(v));
-        return m;
-    }
-
-    private static int argmax(double[] v, int n) {
-        int best = 0;
-        for (int k = 1; k < n; k++) if (v[k] > v[best]) best = k;
-        return best;
-    }
 
     /** The rows of a 2-D tensor [n, d] (any floating dtype) as float arrays. */
     static float[][] rows(Tensor t) {

@@ -31,13 +31,6 @@ public final class Retrieval {
      * then texts in order).
      */
     public record Result(double[] imageToText, double[] textToImage, int[] imageToTextRanks, int[] textToImageRanks) {
-        /** The mean of the six recalls. */
-        public double meanRecall() {
-            double s = 0;
-            for (int k = 0; k < KS.length; k++) s += imageToText[k] + textToImage[k];
-            return s / (2 * KS.length);
-        }
-
         @Override
         public String toString() {
             return String.format("image->text R@1 %.4f R@5 %.4f R@10 %.4f | text->image R@1 %.4f R@5 %.4f R@10 %.4f",
