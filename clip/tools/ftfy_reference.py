@@ -7,9 +7,9 @@ clip/simple_tokenizer.py), plus the `regex` package. None of that code is part o
 only runs it. Example, with the three source trees exported under /tmp:
 
     PYTHONPATH=/tmp/ftfy-src:/tmp/wcwidth-src:/tmp/clip-src python3 clip/tools/ftfy_reference.py classes \
-        > clip/src/main/resources/jclip/clip/ftfy-mojibake-classes.txt
+        > clip/src/main/resources/jclip/clip/text/ftfy-mojibake-classes.txt
     PYTHONPATH=/tmp/ftfy-src:/tmp/wcwidth-src:/tmp/clip-src python3 clip/tools/ftfy_reference.py cases \
-        ../shared/data/bpe_simple_vocab_16e6.txt.gz > clip/src/test/resources/jclip/clip/ftfy-cases.json
+        ../shared/data/bpe_simple_vocab_16e6.txt.gz > clip/src/test/resources/jclip/clip/text/ftfy-cases.json
 
 `classes` writes the character classes of ftfy's mojibake heuristic (ftfy.badness), read off the
 compiled regular expressions character by character, so that jclip's heuristic uses exactly the

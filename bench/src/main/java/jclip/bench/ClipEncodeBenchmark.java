@@ -1,8 +1,8 @@
 package jclip.bench;
 
 import java.util.concurrent.TimeUnit;
-import jclip.clip.ClipConfig;
-import jclip.clip.ClipModel;
+import jclip.clip.model.ClipConfig;
+import jclip.clip.model.ClipModel;
 import jclip.kernels.DType;
 import jclip.tensor.Autograd;
 import jclip.tensor.Device;

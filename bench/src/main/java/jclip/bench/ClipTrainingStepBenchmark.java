@@ -2,8 +2,8 @@ package jclip.bench;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import jclip.clip.ClipConfig;
-import jclip.clip.ClipModel;
+import jclip.clip.model.ClipConfig;
+import jclip.clip.model.ClipModel;
 import jclip.clip.train.TrainOptions;
 import jclip.kernels.DType;
 import jclip.nn.AdamW;

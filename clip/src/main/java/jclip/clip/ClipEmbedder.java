@@ -1,5 +1,9 @@
 package jclip.clip;
 
+import jclip.clip.model.ClipModel;
+import jclip.clip.text.ClipTokenizer;
+import jclip.clip.model.Towers;
+
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,11 @@
 package jclip.clip;
 
+import jclip.clip.model.ClipConfig;
+import jclip.clip.model.ClipModel;
+import jclip.clip.text.ClipTokenizer;
+import jclip.clip.model.ParityTest;
+import jclip.clip.text.ShapesTokenizer;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

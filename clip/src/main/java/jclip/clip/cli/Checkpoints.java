@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import jclip.clip.ClipConfig;
-import jclip.clip.ClipTokenizer;
+import jclip.clip.model.ClipConfig;
+import jclip.clip.text.ClipTokenizer;
 import jclip.clip.train.Checkpoint;
 
 /** Finds the model file and tokenizer of what a user names: a file, a checkpoint folder or a run folder. */

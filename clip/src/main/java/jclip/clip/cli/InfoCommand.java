@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import jclip.clip.ClipModel;
+import jclip.clip.model.ClipModel;
 import jclip.clip.train.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

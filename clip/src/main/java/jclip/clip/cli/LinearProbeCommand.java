@@ -1,7 +1,7 @@
 package jclip.clip.cli;
 
 import java.util.concurrent.Callable;
-import jclip.clip.ClipModel;
+import jclip.clip.model.ClipModel;
 import jclip.tensor.Device;
 import jclip.clip.data.DataLoader;
 import jclip.clip.data.ImageTextSource;

@@ -2,8 +2,8 @@ package jclip.clip.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import jclip.clip.ClipModel;
-import jclip.clip.ClipTokenizer;
+import jclip.clip.model.ClipModel;
+import jclip.clip.text.ClipTokenizer;
 import picocli.CommandLine.Option;
 
 /** --checkpoint and --tokenizer, shared by the commands that use a trained model. */

@@ -3,7 +3,7 @@ package jclip.clip.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jclip.clip.ClipConfig;
+import jclip.clip.model.ClipConfig;
 
 /** Named model sizes for --model, or a JSON file in the original build_model argument format. */
 final class ModelPresets {

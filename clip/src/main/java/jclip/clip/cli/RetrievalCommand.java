@@ -1,9 +1,9 @@
 package jclip.clip.cli;
 
 import java.util.concurrent.Callable;
-import jclip.clip.ClipModel;
+import jclip.clip.model.ClipModel;
 import jclip.tensor.Device;
-import jclip.clip.ClipTokenizer;
+import jclip.clip.text.ClipTokenizer;
 import jclip.clip.data.DataLoader;
 import jclip.clip.data.ImageTextSource;
 import jclip.clip.eval.Features;

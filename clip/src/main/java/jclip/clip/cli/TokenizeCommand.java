@@ -3,7 +3,7 @@ package jclip.clip.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import jclip.clip.ClipTokenizer;
+import jclip.clip.text.ClipTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

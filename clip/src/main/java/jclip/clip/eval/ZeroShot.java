@@ -2,8 +2,8 @@ package jclip.clip.eval;
 
 import java.util.ArrayList;
 import java.util.List;
-import jclip.clip.ClipModel;
-import jclip.clip.ClipTokenizer;
+import jclip.clip.model.ClipModel;
+import jclip.clip.text.ClipTokenizer;
 import jclip.tensor.Autograd;
 import jclip.tensor.MemoryScope;
 import jclip.tensor.Tensor;

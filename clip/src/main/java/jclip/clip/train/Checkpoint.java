@@ -12,8 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import jclip.clip.ClipConfig;
-import jclip.clip.ClipModel;
+import jclip.clip.model.ClipConfig;
+import jclip.clip.model.ClipModel;
 import jclip.tensor.Tensor;
 import jclip.tensor.io.SafeTensors;
 

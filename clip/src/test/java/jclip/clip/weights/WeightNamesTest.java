@@ -1,4 +1,8 @@
-package jclip.clip;
+package jclip.clip.weights;
+
+import jclip.clip.model.ClipConfig;
+import jclip.clip.model.ClipModel;
+import jclip.clip.model.ParityTest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,7 +48,7 @@ class WeightNamesTest {
             Map<String, Tensor> hf = WeightNames.toHuggingFace(openai);
             assertEquals(VIT_HF_KEYS, hf.size());
             assertTrue(hf.containsKey("logit_scale"));
-            for (String k : hf.keySet()) assertTrue(k.equals("logit_scale") || WeightNaming.isHuggingFaceKey(k), k);
+            for (String k : hf.keySet()) assertTrue(k.equals("logit_scale") || WeightNames.Scheme.isHuggingFaceKey(k), k);
 
             assertBitIdentical("patch embedding", openai.get("visual.conv1.weight"), hf.get("vision_model.embeddings.patch_embedding.weight"));
             Tensor q = hf.get("text_model.encoder.layers.1.self_attn.q_proj.weight");
@@ -72,7 +76,7 @@ class WeightNamesTest {
             Map<String, Tensor> back = WeightNames.toOpenAi(hf);
             assertEquals(openai.keySet(), back.keySet());
             for (String k : openai.keySet()) assertBitIdentical(k, openai.get(k), back.get(k));
-            assertEquals(WeightNaming.OPENAI, WeightNaming.detect(back));
+            assertEquals(WeightNames.Scheme.OPENAI, WeightNames.Scheme.detect(back));
 
             // Converting the Hugging Face dict again gives the same dict (position_ids included).
             Map<String, Tensor> again = WeightNames.toHuggingFace(hf);
@@ -144,7 +148,7 @@ class WeightNamesTest {
         }
         try (MemoryScope scope = MemoryScope.open()) {
             Map<String, Tensor> hf = SafeTensors.load(file);
-            assertEquals(WeightNaming.HUGGING_FACE, WeightNaming.detect(hf));
+            assertEquals(WeightNames.Scheme.HUGGING_FACE, WeightNames.Scheme.detect(hf));
             try (ClipModel model = ClipModel.fromStateDict(hf)) {
                 assertEquals(ClipConfig.fromStateDict(weights("vit-tiny")), model.config());
             }
@@ -187,16 +191,16 @@ class WeightNamesTest {
     void detectsBothSchemes() throws Exception {
         try (MemoryScope scope = MemoryScope.open()) {
             Map<String, Tensor> vit = weights("vit-tiny"), rn = weights("rn-tiny");
-            assertEquals(WeightNaming.OPENAI, WeightNaming.detect(vit));
-            assertEquals(WeightNaming.OPENAI, WeightNaming.detect(rn));
-            assertEquals(WeightNaming.HUGGING_FACE, WeightNaming.detect(WeightNames.toHuggingFace(vit)));
-            assertEquals(WeightNaming.OPENAI, WeightNaming.detect(withPrefix("module.", vit)));
+            assertEquals(WeightNames.Scheme.OPENAI, WeightNames.Scheme.detect(vit));
+            assertEquals(WeightNames.Scheme.OPENAI, WeightNames.Scheme.detect(rn));
+            assertEquals(WeightNames.Scheme.HUGGING_FACE, WeightNames.Scheme.detect(WeightNames.toHuggingFace(vit)));
+            assertEquals(WeightNames.Scheme.OPENAI, WeightNames.Scheme.detect(withPrefix("module.", vit)));
 
             Tensor x = Tensor.zeros(2);
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> WeightNaming.detect(Map.of("encoder.weight", x, "decoder.bias", x)));
+                    () -> WeightNames.Scheme.detect(Map.of("encoder.weight", x, "decoder.bias", x)));
             assertTrue(e.getMessage().contains("encoder.weight") && e.getMessage().contains("decoder.bias"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> WeightNaming.detect(Map.of()));
+            assertThrows(IllegalArgumentException.class, () -> WeightNames.Scheme.detect(Map.of()));
             assertThrows(IllegalArgumentException.class, () -> WeightNames.toOpenAi(Map.of("encoder.weight", x)));
         }
     }

@@ -1,4 +1,7 @@
-package jclip.clip;
+package jclip.clip.weights;
+
+import jclip.clip.model.ClipModel;
+import jclip.clip.model.ModifiedResNet;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,7 +18,7 @@ import jclip.tensor.Tensor;
 
 /**
  * Converts CLIP state dicts between the OpenAI/open_clip names that {@link ClipModel} uses and the
- * names of Hugging Face {@code transformers}' {@code CLIPModel} (see {@link WeightNaming}).
+ * names of Hugging Face {@code transformers}' {@code CLIPModel} (see {@link Scheme}).
  *
  * <table>
  *   <caption>Hugging Face name → OpenAI name (N: layer index)</caption>
@@ -49,6 +52,57 @@ import jclip.tensor.Tensor;
  */
 public final class WeightNames {
     private WeightNames() {}
+
+    /**
+     * The two ways CLIP checkpoints name their tensors.
+     *
+     * <ul>
+     *   <li>{@link #OPENAI}: the original {@code clip/model.py} names, also used by open_clip
+     *       ({@code visual.conv1.weight}, {@code transformer.resblocks.0.attn.in_proj_weight},
+     *       {@code text_projection}, {@code logit_scale}); open_clip's DDP checkpoints put
+     *       {@code module.} in front of every key, which is accepted.
+     *   <li>{@link #HUGGING_FACE}: the names of {@code transformers}' {@code CLIPModel}
+     *       ({@code vision_model.embeddings.patch_embedding.weight},
+     *       {@code text_model.encoder.layers.0.self_attn.q_proj.weight}, {@code text_projection.weight}).
+     * </ul>
+     *
+     * {@link WeightNames} converts between them.
+     */
+    public enum Scheme {
+        OPENAI,
+        HUGGING_FACE;
+
+        /**
+         * The scheme of a state dict. Any key that only Hugging Face uses ({@code text_model.*},
+         * {@code vision_model.*}, {@code text_projection.weight}, {@code visual_projection.weight})
+         * makes it {@link #HUGGING_FACE}, so that a mixed dict is reported key by key when converted;
+         * otherwise any OpenAI key ({@code visual.*}, {@code transformer.*}, {@code token_embedding.*},
+         * {@code ln_final.*}, {@code positional_embedding}, {@code text_projection}) makes it
+         * {@link #OPENAI}, with or without a {@code module.} prefix on every key.
+         *
+         * @throws IllegalArgumentException when neither fits, naming a few of the keys
+         */
+        public static Scheme detect(Map<String, ?> state) {
+            boolean openai = false;
+            for (String key : stripModulePrefix(state).keySet()) {
+                if (isHuggingFaceKey(key)) return HUGGING_FACE;
+                if (isOpenAiKey(key)) openai = true;
+            }
+            if (openai) return OPENAI;
+            throw new IllegalArgumentException("not a CLIP checkpoint in OpenAI/open_clip or Hugging Face naming: none of its "
+                    + state.size() + " keys is a CLIP weight name (first keys: " + sample(state.keySet()) + ")");
+        }
+
+        static boolean isHuggingFaceKey(String key) {
+            return key.startsWith("text_model.") || key.startsWith("vision_model.")
+                    || key.equals("text_projection.weight") || key.equals("visual_projection.weight");
+        }
+
+        static boolean isOpenAiKey(String key) {
+            return key.startsWith("visual.") || key.startsWith("transformer.") || key.startsWith("token_embedding.")
+                    || key.startsWith("ln_final.") || key.equals("positional_embedding") || key.equals("text_projection");
+        }
+    }
 
     private static final String MODULE_PREFIX = "module.";
 
@@ -113,7 +167,7 @@ public final class WeightNames {
             "(^|\\.)(layer[1-4]|attnpool|bn[1-3]|downsample|running_mean|running_var|num_batches_tracked)(\\.|$)");
 
     /**
-     * The state dict in OpenAI/open_clip names, whichever scheme it has (see {@link WeightNaming#detect}).
+     * The state dict in OpenAI/open_clip names, whichever scheme it has (see {@link Scheme#detect}).
      * OpenAI names pass through (a {@code module.} prefix on every key is removed, and the JIT
      * archives' {@code input_resolution}, {@code context_length}, {@code vocab_size} scalars are
      * dropped, as the original build_model does); Hugging Face names are mapped as the class
@@ -124,7 +178,7 @@ public final class WeightNames {
      */
     public static Map<String, Tensor> toOpenAi(Map<String, Tensor> state) {
         Map<String, Tensor> s = stripModulePrefix(state);
-        if (WeightNaming.detect(s) == WeightNaming.HUGGING_FACE) return fromHuggingFace(s);
+        if (Scheme.detect(s) == Scheme.HUGGING_FACE) return fromHuggingFace(s);
         Map<String, Tensor> out = new LinkedHashMap<>();
         s.forEach((k, v) -> {
             if (!OPENAI_METADATA.contains(k)) out.put(k, v);
@@ -137,7 +191,7 @@ public final class WeightNames {
      * {@link #toOpenAi} does to such a dict (the {@code module.} prefix removed, the JIT archives'
      * scalars dropped), on names alone.
      */
-    static Map<String, String> openAiKeys(java.util.Collection<String> fileKeys) {
+    public static Map<String, String> openAiKeys(Collection<String> fileKeys) {
         Map<String, String> identity = new LinkedHashMap<>();
         for (String k : fileKeys) identity.put(k, k);
         Map<String, String> out = new LinkedHashMap<>();

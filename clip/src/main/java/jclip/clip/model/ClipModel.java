@@ -1,4 +1,6 @@
-package jclip.clip;
+package jclip.clip.model;
+
+import jclip.clip.weights.WeightNames;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,7 +106,7 @@ public final class ClipModel extends Module {
     public static ClipModel load(Path path, Towers towers) throws IOException {
         try (SafeTensorsFile file = SafeTensorsFile.open(path)) {
             Map<String, int[]> shapes = file.shapes();
-            if (WeightNaming.detect(shapes) == WeightNaming.HUGGING_FACE) {
+            if (WeightNames.Scheme.detect(shapes) == WeightNames.Scheme.HUGGING_FACE) {
                 Map<String, Tensor> state = SafeTensors.load(path);
                 try {
                     return fromStateDict(state, towers);

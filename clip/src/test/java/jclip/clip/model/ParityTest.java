@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,12 +22,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The original CLIP code's outputs and gradients (../shared/fixtures/openai-clip) reproduced:
  * relative error below 1e-4 for features, logits and loss, below 1e-3 for every gradient.
  */
-class ParityTest {
-    static Path fixtures() {
+public class ParityTest {
+    public static Path fixtures() {
         return Path.of(System.getProperty("jclip.shared", "../shared")).resolve("fixtures/openai-clip");
     }
 
-    static double relativeError(float[] actual, float[] expected) {
+    public static double relativeError(float[] actual, float[] expected) {
         double diff = 0, norm = 0;
         for (int i = 0; i < expected.length; i++) {
             double d = actual[i] - expected[i];
@@ -37,7 +37,7 @@ class ParityTest {
         return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
     }
 
-    static void assertClose(String what, Tensor expected, Tensor actual, double tolerance) {
+    public static void assertClose(String what, Tensor expected, Tensor actual, double tolerance) {
         assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
         float[] a = actual.toFloatArray(), e = expected.toFloatArray();
         double err = relativeError(a, e);

@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.text;
 
 /**
  * Decoding a byte string (chars 0..255, see {@link SingleByteEncoding}) as UTF-8 the way ftfy's

@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.text;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.model;
 
 import java.util.List;
 import jclip.nn.Attention;

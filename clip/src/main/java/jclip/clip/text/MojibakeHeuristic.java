@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.text;
 
 import java.io.BufferedReader;
 import java.io.IOException;

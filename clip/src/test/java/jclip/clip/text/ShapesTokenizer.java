@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.text;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,7 +36,7 @@ class TextCleanerTest {
     static List<Case> ftfyCases() throws IOException {
         String file = System.getProperty("jclip.ftfyCases");
         try (InputStream in = file != null ? Files.newInputStream(Path.of(file)) : TextCleanerTest.class.getResourceAsStream("ftfy-cases.json")) {
-            if (in == null) throw new IllegalStateException("test resource jclip/clip/ftfy-cases.json is missing");
+            if (in == null) throw new IllegalStateException("test resource jclip/clip/text/ftfy-cases.json is missing");
             JsonArray array = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonArray();
             List<Case> cases = new ArrayList<>();
             for (JsonElement e : array) {

@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.model;
 
 import jclip.nn.AvgPool2d;
 import jclip.nn.BatchNorm2d;

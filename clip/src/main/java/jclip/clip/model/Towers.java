@@ -1,4 +1,4 @@
-package jclip.clip;
+package jclip.clip.model;
 
 /**
  * Which towers a {@link ClipModel} holds. A service that only embeds images has no use for the text
