@@ -118,7 +118,12 @@ public final class ClipEmbedder implements AutoCloseable {
         return model;
     }
 
-    /** L2-normalised embeddings [images.size()][embed] of the images, preprocessed as the original CLIP's eval transform. */
+    /**
+     * L2-normalised embeddings [images.size()][embed] of the images, preprocessed as the original
+     * CLIP's eval transform. The images are taken as decoded: {@code ImageIO.read} converts a JPEG
+     * with an embedded colour profile to sRGB, which the original (Pillow) does not;
+     * {@link #embedImageFiles} decodes as Pillow does.
+     */
     public float[][] embedImages(List<BufferedImage> images) {
         int size = preprocess.outputSize();
         float[] pixels = new float[images.size() * size];
@@ -127,7 +132,8 @@ public final class ClipEmbedder implements AutoCloseable {
     }
 
     /**
-     * The embeddings of image files (JPEG, PNG, GIF, BMP).
+     * The embeddings of image files (JPEG, PNG, GIF, BMP), decoded without colour management as
+     * the original's Pillow decodes them.
      *
      * @throws IllegalArgumentException naming the file that is missing, unreadable or not an image
      */

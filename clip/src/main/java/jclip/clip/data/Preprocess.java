@@ -29,10 +29,15 @@ import java.util.SplittableRandom;
  * (Resample.c): the a = -0.5 cubic kernel whose support is widened by the downscale factor
  * (area-aware antialiasing when shrinking), coefficients normalised to sum 1 and converted to
  * 22-bit fixed point, a horizontal pass then a vertical pass, each rounded and clamped to 0..255,
- * a pass skipped when its dimension does not change. Where Pillow's own steps differ from this
- * path, results differ: RGBA images are resized premultiplied by Pillow (here alpha is dropped
- * first), palette images are resized with NEAREST by Pillow (here they are converted to RGB
- * first), and JPEG decoding by ImageIO differs slightly from libjpeg's.
+ * a pass skipped when its dimension does not change. Pillow's own choices for other kinds of image
+ * are followed too: RGBA is resized premultiplied, palette images by NEAREST (see
+ * {@code resizeToRgb}). {@code OriginalPreprocessTest} checks the whole evaluation transform on
+ * real photos (JPEG, PNG, grey, RGBA, palette GIF) against the original's tensors: they are equal
+ * bit for bit, given pixels decoded as {@link Images#read} decodes them (without the colour
+ * management that ImageIO applies to JPEGs with an embedded profile). Not matched: 16-bit grey
+ * images (which Pillow cannot resize), CMYK JPEGs, and grey PNGs of 2 or 4 bits (Pillow reads
+ * them as grey, ImageIO with a palette, so they are resized by NEAREST here; 1-bit ones are
+ * NEAREST in both).
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -106,21 +111,34 @@ public final class Preprocess {
 
     /** Writes the 3*R*R values in CHW order into out from offset. */
     public void apply(BufferedImage image, long seed, float[] out, int offset) {
-        int w = image.getWidth(), h = image.getHeight();
-        int[] rgb = Images.rgb(image);
-        int r = resolution;
+        Images.Pixels px = Images.pixels(image);
+        int w = px.width(), h = px.height(), r = resolution;
         int[] square;
         if (randomCrop) {
             int[] box = randomResizedCropBox(w, h, new SplittableRandom(seed), minScale, maxScale, minRatio, maxRatio);
-            int[] cropped = crop(rgb, w, h, box[1], box[0], box[3], box[2]);
-            square = resize(cropped, box[3], box[2], r, r);
+            int[] cropped = crop(px.data(), px.channels(), w, h, box[1], box[0], box[3], box[2]);
+            square = resizeToRgb(cropped, px.channels(), px.indexed(), box[3], box[2], r, r);
         } else {
             int[] size = resizedSize(w, h, r);
-            int[] resized = resize(rgb, w, h, size[0], size[1]);
+            int[] resized = resizeToRgb(px.data(), px.channels(), px.indexed(), w, h, size[0], size[1]);
             int[] at = centerCropOrigin(size[0], size[1], r);
-            square = crop(resized, size[0], size[1], at[0], at[1], r, r);
+            square = crop(resized, 3, size[0], size[1], at[0], at[1], r, r);
         }
         normalize(square, r, r, out, offset);
+    }
+
+    /**
+     * Pillow's {@code Image.resize((nw, nh), BICUBIC)} followed by {@code convert("RGB")}, for the
+     * image's kind: NEAREST for a palette image (Pillow overrides the filter for modes "P" and
+     * "1"); for RGBA, the bicubic resize of premultiplied colour (Pillow's "RGBa"), so that colour
+     * under transparent pixels does not bleed into the result (where alpha is 0 it comes out black),
+     * then alpha dropped. Without a change of size Pillow copies the image, alpha is just dropped.
+     */
+    private static int[] resizeToRgb(int[] px, int channels, boolean indexed, int w, int h, int nw, int nh) {
+        if (indexed) return nearest(px, w, h, nw, nh);
+        if (channels == 3) return resize(px, 3, w, h, nw, nh);
+        if (nw == w && nh == h) return dropAlpha(px);
+        return unpremultipliedRgb(resize(premultiply(px), 4, w, h, nw, nh));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -175,13 +193,13 @@ public final class Preprocess {
         return new int[] {(h - ch) / 2, (w - cw) / 2, ch, cw};
     }
 
-    /** The cw×ch region at (left, top) of interleaved RGB pixels. */
-    public static int[] crop(int[] rgb, int w, int h, int left, int top, int cw, int ch) {
+    /** The cw×ch region at (left, top) of interleaved pixels with the given number of channels. */
+    public static int[] crop(int[] px, int channels, int w, int h, int left, int top, int cw, int ch) {
         if (left < 0 || top < 0 || cw < 0 || ch < 0 || left + cw > w || top + ch > h)
             throw new IllegalArgumentException("crop " + cw + "x" + ch + " at " + left + "," + top + " outside " + w + "x" + h);
-        if (left == 0 && top == 0 && cw == w && ch == h) return rgb;
-        int[] out = new int[3 * cw * ch];
-        for (int y = 0; y < ch; y++) System.arraycopy(rgb, 3 * ((top + y) * w + left), out, 3 * y * cw, 3 * cw);
+        if (left == 0 && top == 0 && cw == w && ch == h) return px;
+        int[] out = new int[channels * cw * ch];
+        for (int y = 0; y < ch; y++) System.arraycopy(px, channels * ((top + y) * w + left), out, channels * y * cw, channels * cw);
         return out;
     }
 
@@ -196,38 +214,41 @@ public final class Preprocess {
     }
 
     /**
-     * Pillow's BICUBIC resize of interleaved 8-bit RGB from w×h to nw×nh (see the class comment).
-     * Returns the input array when the size does not change.
+     * Pillow's BICUBIC resize of interleaved 8-bit pixels (3 or 4 channels, each filtered alike)
+     * from w×h to nw×nh (see the class comment). Returns the input array when the size does not
+     * change.
      */
-    public static int[] resize(int[] rgb, int w, int h, int nw, int nh) {
+    public static int[] resize(int[] px, int channels, int w, int h, int nw, int nh) {
         if (nw < 1 || nh < 1) throw new IllegalArgumentException("bad size " + nw + "x" + nh);
+        if (channels != 3 && channels != 4) throw new IllegalArgumentException("3 or 4 channels, not " + channels);
         boolean horizontal = nw != w, vertical = nh != h;
-        if (!horizontal && !vertical) return rgb;
+        if (!horizontal && !vertical) return px;
         Coefficients cv = vertical ? Coefficients.of(h, nh) : null;
-        int[] src = rgb;
-        int rows = h;
+        int[] src = px;
         if (horizontal) {
             // only the rows the vertical pass reads, as Pillow does
             int first = vertical ? cv.min[0] : 0;
             int last = vertical ? cv.min[nh - 1] + cv.count[nh - 1] : h;
             Coefficients ch = Coefficients.of(w, nw);
-            rows = last - first;
-            int[] tmp = new int[3 * nw * rows];
+            int rows = last - first;
+            int[] tmp = new int[channels * nw * rows];
             for (int y = 0; y < rows; y++) {
-                int inRow = 3 * (first + y) * w, outRow = 3 * y * nw;
+                int inRow = channels * (first + y) * w, outRow = channels * y * nw;
                 for (int x = 0; x < nw; x++) {
-                    int k0 = x * ch.ksize, xmin = ch.min[x], n = ch.count[x];
-                    int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+                    int k0 = x * ch.ksize, xmin = ch.min[x], n = ch.count[x], o = outRow + channels * x;
+                    // three sums always, the fourth only for RGBA: the RGB path stays as fast as before
+                    int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0, s3 = s0;
                     for (int i = 0; i < n; i++) {
-                        int k = ch.k[k0 + i], p = inRow + 3 * (xmin + i);
+                        int k = ch.k[k0 + i], p = inRow + channels * (xmin + i);
                         s0 += src[p] * k;
                         s1 += src[p + 1] * k;
                         s2 += src[p + 2] * k;
+                        if (channels == 4) s3 += src[p + 3] * k;
                     }
-                    int o = outRow + 3 * x;
                     tmp[o] = clip8(s0);
                     tmp[o + 1] = clip8(s1);
                     tmp[o + 2] = clip8(s2);
+                    if (channels == 4) tmp[o + 3] = clip8(s3);
                 }
             }
             src = tmp;
@@ -235,7 +256,7 @@ public final class Preprocess {
             w = nw;
         }
         if (!vertical) return src;
-        int rowLength = 3 * w;
+        int rowLength = channels * w;
         int[] out = new int[rowLength * nh];
         int[] acc = new int[rowLength];
         for (int y = 0; y < nh; y++) {
@@ -247,6 +268,57 @@ public final class Preprocess {
             }
             for (int x = 0; x < rowLength; x++) out[outRow + x] = clip8(acc[x]);
         }
+        return out;
+    }
+
+    /**
+     * Pillow's NEAREST resize of interleaved RGB (ImagingScaleAffine): output column x takes
+     * source column {@code (int) xo}, where xo starts at half a step ({@code w / nw}) and grows by
+     * one step a column, accumulated in double as Pillow does; rows alike.
+     */
+    static int[] nearest(int[] rgb, int w, int h, int nw, int nh) {
+        if (nw == w && nh == h) return rgb;
+        double sx = (double) w / nw, sy = (double) h / nh;
+        int[] column = new int[nw];
+        double xo = sx * 0.5;
+        // the clamps never act: the accumulated rounding stays far below the half step left at the end
+        for (int x = 0; x < nw; x++, xo += sx) column[x] = Math.min((int) xo, w - 1);
+        int[] out = new int[3 * nw * nh];
+        double yo = sy * 0.5;
+        for (int y = 0; y < nh; y++, yo += sy) {
+            int inRow = 3 * Math.min((int) yo, h - 1) * w, outRow = 3 * y * nw;
+            for (int x = 0; x < nw; x++) System.arraycopy(rgb, inRow + 3 * column[x], out, outRow + 3 * x, 3);
+        }
+        return out;
+    }
+
+    /** Pillow's RGBA to "RGBa": each colour times alpha / 255, rounded as its MULDIV255. */
+    static int[] premultiply(int[] rgba) {
+        int[] out = new int[rgba.length];
+        for (int i = 0; i < rgba.length; i += 4) {
+            int a = rgba[i + 3];
+            for (int c = 0; c < 3; c++) {
+                int t = rgba[i + c] * a + 128;
+                out[i + c] = ((t >> 8) + t) >> 8;
+            }
+            out[i + 3] = a;
+        }
+        return out;
+    }
+
+    /** Pillow's "RGBa" to RGBA (colour * 255 / alpha, truncated and clipped; copied where alpha is 0 or 255), alpha dropped. */
+    static int[] unpremultipliedRgb(int[] rgba) {
+        int[] out = new int[rgba.length / 4 * 3];
+        for (int i = 0, o = 0; i < rgba.length; i += 4, o += 3) {
+            int a = rgba[i + 3];
+            for (int c = 0; c < 3; c++) out[o + c] = a == 0 || a == 255 ? rgba[i + c] : Math.min(255, 255 * rgba[i + c] / a);
+        }
+        return out;
+    }
+
+    private static int[] dropAlpha(int[] rgba) {
+        int[] out = new int[rgba.length / 4 * 3];
+        for (int i = 0, o = 0; i < rgba.length; i += 4, o += 3) System.arraycopy(rgba, i, out, o, 3);
         return out;
     }
 

@@ -39,9 +39,9 @@ class PreprocessTest {
 
     @Test
     void bicubicResizeMatchesPillow() {
-        assertArrayEquals(PIL_11x7_TO_6x4, Preprocess.resize(patternRgb(11, 7), 11, 7, 6, 4), "downscale");
-        assertArrayEquals(PIL_5x4_TO_9x7, Preprocess.resize(patternRgb(5, 4), 5, 4, 9, 7), "upscale");
-        assertArrayEquals(PIL_7x12_TO_5x8, Preprocess.resize(patternRgb(7, 12), 7, 12, 5, 8), "portrait downscale");
+        assertArrayEquals(PIL_11x7_TO_6x4, Preprocess.resize(patternRgb(11, 7), 3, 11, 7, 6, 4), "downscale");
+        assertArrayEquals(PIL_5x4_TO_9x7, Preprocess.resize(patternRgb(5, 4), 3, 5, 4, 9, 7), "upscale");
+        assertArrayEquals(PIL_7x12_TO_5x8, Preprocess.resize(patternRgb(7, 12), 3, 7, 12, 5, 8), "portrait downscale");
     }
 
     /**
@@ -93,7 +93,7 @@ class PreprocessTest {
             int w = 1 + r.nextInt(60), h = 1 + r.nextInt(60), nw = 1 + r.nextInt(60), nh = 1 + r.nextInt(60);
             int[] src = new int[3 * w * h];
             for (int i = 0; i < src.length; i++) src[i] = r.nextInt(256);
-            int[] got = Preprocess.resize(src, w, h, nw, nh), want = referenceResize(src, w, h, nw, nh);
+            int[] got = Preprocess.resize(src, 3, w, h, nw, nh), want = referenceResize(src, w, h, nw, nh);
             for (int i = 0; i < got.length; i++)
                 assertTrue(Math.abs(got[i] - want[i]) <= 1, w + "x" + h + " -> " + nw + "x" + nh + " at " + i + ": " + got[i] + " vs " + want[i]);
         }
