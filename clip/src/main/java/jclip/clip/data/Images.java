@@ -25,8 +25,13 @@ public final class Images {
         // the static initialiser does the work
     }
 
-    /** Decodes JPEG, PNG, GIF or BMP bytes with ImageIO, in memory (no cache files). */
-    static BufferedImage decode(byte[] bytes) throws BadItemException {
+    /**
+     * Decodes JPEG, PNG, GIF or BMP bytes with ImageIO, in memory (no cache files).
+     *
+     * @throws BadItemException when the bytes are not an image or are corrupt (the message does not
+     *     know where they came from: callers add that)
+     */
+    public static BufferedImage decode(byte[] bytes) throws BadItemException {
         BufferedImage img;
         ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes));
         try {
