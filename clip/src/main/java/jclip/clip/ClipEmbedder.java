@@ -105,9 +105,15 @@ public final class ClipEmbedder implements AutoCloseable {
      * The embedder owns the model and closes it.
      */
     public static ClipEmbedder load(Path checkpoint, Path tokenizer, Device device) throws IOException {
+        return load(checkpoint, tokenizer, device, DEFAULT_MAX_BATCH);
+    }
+
+    /** {@link #load(Path, Path, Device)} with at most {@code maxBatch} items per model call. */
+    public static ClipEmbedder load(Path checkpoint, Path tokenizer, Device device, int maxBatch) throws IOException {
+        if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be positive: " + maxBatch);
         ClipModel model = ClipModel.load(checkpoint, tokenizer == null ? Towers.IMAGE : Towers.IMAGE_AND_TEXT).to(device);
         try {
-            return new ClipEmbedder(model, tokenizer == null ? null : ClipTokenizer.load(tokenizer), DEFAULT_MAX_BATCH, true);
+            return new ClipEmbedder(model, tokenizer == null ? null : ClipTokenizer.load(tokenizer), maxBatch, true);
         } catch (RuntimeException e) {
             model.close();
             throw e;

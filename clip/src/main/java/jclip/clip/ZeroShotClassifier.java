@@ -38,10 +38,20 @@ public final class ZeroShotClassifier {
     /** Per image the best class and the {@code k} most probable ones (k at most the number of classes). */
     public List<Prediction> classify(List<BufferedImage> images, int k) {
         if (k < 1) throw new IllegalArgumentException("k must be positive: " + k);
+        return classifyEmbeddings(embedder.embedImages(images), k);
+    }
+
+    /**
+     * {@link #classify(List, int)} of images already embedded by this classifier's embedder
+     * (L2-normalised rows), for callers that keep the embeddings too and should not compute them twice.
+     */
+    public List<Prediction> classifyEmbeddings(float[][] embeddings, int k) {
+        if (k < 1) throw new IllegalArgumentException("k must be positive: " + k);
         k = Math.min(k, classes.length);
-        float[][] embeddings = embedder.embedImages(images);
         List<Prediction> out = new ArrayList<>(embeddings.length);
         for (float[] e : embeddings) {
+            if (e.length != classes[0].length)
+                throw new IllegalArgumentException("an embedding of dimension " + e.length + ", the classes' is " + classes[0].length);
             double[] p = probabilities(e);
             Integer[] order = new Integer[p.length];
             for (int j = 0; j < p.length; j++) order[j] = j;

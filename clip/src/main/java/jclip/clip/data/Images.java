@@ -34,8 +34,11 @@ public final class Images {
     /**
      * Decodes JPEG, PNG, GIF or BMP bytes with ImageIO, in memory (no cache files), keeping the
      * decoder's 8-bit values as Pillow (and so the original CLIP) does: no colour management.
+     *
+     * @throws BadItemException when the bytes are not an image or are corrupt (the message does not
+     *     know where they came from: callers add that)
      */
-    static BufferedImage decode(byte[] bytes) throws BadItemException {
+    public static BufferedImage decode(byte[] bytes) throws BadItemException {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) throw new BadItemException("not a readable image (unknown format or corrupt, " + bytes.length + " bytes)");
