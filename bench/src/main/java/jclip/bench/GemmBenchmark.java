@@ -82,6 +82,34 @@ public class GemmBenchmark {
         }
     }
 
+    /**
+     * ViT-B/32's MLP products at image batch 16 (800 tokens): x·Wᵀ with the weight stored [out, in],
+     * as {@code Linear} calls it; {@code 768x3072} is c_fc, {@code 3072x768} c_proj.
+     */
+    @State(Scope.Benchmark)
+    public static class VitMlp {
+        @Param({"768x3072", "3072x768"})
+        public String inOut;
+
+        static final int M = 800;
+        int k;
+        int n;
+        float[] x;
+        float[] w;
+        float[] c;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            String[] io = inOut.split("x");
+            k = Integer.parseInt(io[0]);
+            n = Integer.parseInt(io[1]);
+            SplittableRandom rnd = new SplittableRandom(42);
+            x = random(rnd, M * k);
+            w = random(rnd, n * k);
+            c = new float[M * n];
+        }
+    }
+
     /** Reports floating-point operations as a rate next to the primary score. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
@@ -90,7 +118,11 @@ public class GemmBenchmark {
         public double gflops;
 
         void add(int n) {
-            gflops += 2.0 * n * n * (double) n / 1e9;
+            add(n, n, n);
+        }
+
+        void add(int m, int n, int k) {
+            gflops += 2.0 * m * n * (double) k / 1e9;
         }
     }
 
@@ -128,6 +160,13 @@ public class GemmBenchmark {
         }
         f.add(n);
         bh.consume(c);
+    }
+
+    @Benchmark
+    public void vitMlp(VitMlp s, Flops f, Blackhole bh) {
+        Gemm.sgemm(false, true, VitMlp.M, s.n, s.k, 1f, s.x, 0, s.k, 0, s.w, 0, s.k, 0, 0f, s.c, 0, s.n, 0, 1);
+        f.add(VitMlp.M, s.n, s.k);
+        bh.consume(s.c);
     }
 
     private static void gemm(int n, float[] a, float[] b, float[] c) {
