@@ -44,9 +44,11 @@ zip -q -d "$BUNDLE"/lib/jcuda-natives-*.jar 'lib/libJNvPTXCompiler-*'
 
 # jclip's own jars. bench's thin jar, not the benchmarks.jar uber jar: that one repeats all of
 # lib/ with JCuda's natives untrimmed (about 20 MB) and would not fit in the limit beside it; the
-# thin jar holds the same benchmarks (META-INF/BenchmarkList) and runs against lib/.
-for m in kernels tensor nn clip bench; do
-    for jar in "$m"/target/jclip-"$m"-*.jar; do
+# thin jar holds the same benchmarks (META-INF/BenchmarkList) and runs against lib/. The simulated
+# GPU's jar and test jar come too, for JCLIP_CUDA=sim runs of the bundle (its test jar has the test
+# kernels compiled for it, which the CUDA backend's GPU tests launch there).
+for m in kernels/core kernels/cuda kernels/sim tensor nn clip bench; do
+    for jar in "$m"/target/jclip-*.jar; do
         case $jar in
             *-tests.jar) cp "$jar" "$BUNDLE/tests/" ;;  # the scripts scan these for tests
             *) cp "$jar" "$BUNDLE/lib/" ;;

@@ -8,8 +8,8 @@ numpy reference.
 
 For each shape it times, forward and forward + backward (median of --iters runs, CUDA events, the L2
 cache flushed before each run):
-  jclip     kernels/src/main/cuda/attention.cu (FlashAttention-2 on float FMAs), from the PTX in
-            jclip's kernels jar, launched through the CUDA driver API (ctypes) on PyTorch's current
+  jclip     kernels/cuda/src/main/cuda/attention.cu (FlashAttention-2 on float FMAs), from the PTX in
+            jclip's CUDA backend jar, launched through the CUDA driver API (ctypes) on PyTorch's current
             stream and memory, with the grid and shared memory that launch/Attention.java computes
             (its Tiles are mirrored in TILES below: keep the two in step)
   sdpa      torch.nn.functional.scaled_dot_product_attention (whichever backend PyTorch picks for
@@ -23,10 +23,10 @@ tokens), [1·16, 1024]; --batch 256 gives GPU.md's batch-256 shapes for the firs
 4·pairs·Lq·Lk·d for the forward and 2.5 times that for the backward, halved under causal masking.
 
 On a GPU host with PyTorch (the jar is in the GPU bundle's lib/):
-  python3 attention_vs_torch.py --jar lib/jclip-kernels-0.1.0-SNAPSHOT.jar [--dtype bf16] [--out results]
+  python3 attention_vs_torch.py --jar lib/jclip-kernels-cuda-0.1.0-SNAPSHOT.jar [--dtype bf16] [--out results]
 On the build machine, with numpy only, to check the launch code on the simulated GPU:
-  python3 bench/gpu/attention_vs_torch.py --simulator kernels/target/classes/jclip/kernels/cuda/sim \
-      --ptx kernels/target/classes/jclip/kernels/cuda/ptx/attention.ptx
+  python3 bench/gpu/attention_vs_torch.py --simulator kernels/sim/target/classes/jclip/kernels/cuda/sim \
+      --ptx kernels/cuda/target/classes/jclip/kernels/cuda/ptx/attention.ptx
 """
 import argparse
 import ctypes
@@ -371,7 +371,7 @@ def gpu_benchmark(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--jar", help="jclip's kernels jar (holds " + PTX_IN_JAR + ")")
+    source.add_argument("--jar", help="jclip's CUDA backend jar, jclip-kernels-cuda (holds " + PTX_IN_JAR + ")")
     source.add_argument("--ptx", help="attention.ptx itself")
     p.add_argument("--simulator", help="the simulated GPU's folder (libcuda.so.1, libjclip-kernels.so): check the "
                                        "launch code against numpy instead of timing")

@@ -1,8 +1,0 @@
-// Included by every kernel source: the CUDA headers they share. The same .cu files compile with
-// nvcc (to PTX) and with g++ for the simulated GPU, which force-includes
-// src/main/native/sim/include/cuda_sim.h first and has stand-ins for CUDA's headers in
-// src/main/native/sim/include/cuda; no spelling differs between the two.
-#pragma once
-
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
