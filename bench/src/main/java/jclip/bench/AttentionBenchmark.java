@@ -6,6 +6,7 @@ import jclip.kernels.AttentionShape;
 import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import jclip.kernels.cpu.Attention;
 import jclip.kernels.cpu.CpuKernels;
 import jclip.kernels.cpu.Parallel;
@@ -129,17 +130,17 @@ public class AttentionBenchmark {
     public void unfusedForwardBackward(Blackhole bh) {
         unfusedForwardPass();
         int lq = s.queries(), lk = s.keys(), d = s.headDim(), pairs = s.pairs(), rows = s.rows();
-        cpu.gemm(true, false, lk, d, lq, 1f, probs, 0, lk, lq * lk, gOut, 0, d, lq * d, 0f, gv, 0, d, lk * d, pairs);
-        cpu.gemm(false, true, lq, lk, d, 1f, gOut, 0, d, lq * d, v, 0, d, lk * d, 0f, gP, 0, lk, lq * lk, pairs);
+        cpu.gemm(GemmShape.of(true, false, lk, d, lq).withBatch(pairs, lq * lk, lq * d, lk * d), 1f, probs, 0, gOut, 0, 0f, gv, 0);
+        cpu.gemm(GemmShape.of(false, true, lq, lk, d).withBatch(pairs, lq * d, lk * d, lq * lk), 1f, gOut, 0, v, 0, 0f, gP, 0);
         cpu.softmaxBackward(false, probs, gP, gS, rows, lk);
-        cpu.gemm(false, false, lq, d, lk, s.scale(), gS, 0, lk, lq * lk, k, 0, d, lk * d, 0f, gq, 0, d, lq * d, pairs);
-        cpu.gemm(true, false, lk, d, lq, s.scale(), gS, 0, lk, lq * lk, q, 0, d, lq * d, 0f, gk, 0, d, lk * d, pairs);
+        cpu.gemm(GemmShape.of(false, false, lq, d, lk).withBatch(pairs, lq * lk, lk * d, lq * d), s.scale(), gS, 0, k, 0, 0f, gq, 0);
+        cpu.gemm(GemmShape.of(true, false, lk, d, lq).withBatch(pairs, lq * lk, lq * d, lk * d), s.scale(), gS, 0, q, 0, 0f, gk, 0);
         bh.consume(gq);
     }
 
     private void unfusedForwardPass() {
         int lq = s.queries(), lk = s.keys(), d = s.headDim(), pairs = s.pairs();
-        cpu.gemm(false, true, lq, lk, d, s.scale(), q, 0, d, lq * d, k, 0, d, lk * d, 0f, scores, 0, lk, lq * lk, pairs);
+        cpu.gemm(GemmShape.of(false, true, lq, lk, d).withBatch(pairs, lq * d, lk * d, lq * lk), s.scale(), q, 0, k, 0, 0f, scores, 0);
         Buffer x = scores;
         if (mask != null) {
             cpu.binary(BinaryOp.ADD, new int[] {pairs, lq, lk}, scores, 0, new int[] {lq * lk, lk, 1},
@@ -147,6 +148,6 @@ public class AttentionBenchmark {
             x = masked;
         }
         cpu.softmax(false, x, 0, probs, s.rows(), lk);
-        cpu.gemm(false, false, lq, d, lk, 1f, probs, 0, lk, lq * lk, v, 0, d, lk * d, 0f, out, 0, d, lq * d, pairs);
+        cpu.gemm(GemmShape.of(false, false, lq, d, lk).withBatch(pairs, lq * lk, lk * d, lq * d), 1f, probs, 0, v, 0, 0f, out, 0);
     }
 }

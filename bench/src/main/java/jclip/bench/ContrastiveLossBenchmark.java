@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import jclip.kernels.Kernels;
 import jclip.kernels.ReduceOp;
 import jclip.kernels.cpu.ContrastiveLoss;
@@ -160,8 +161,8 @@ public class ContrastiveLossBenchmark {
         k.softmaxBackward(true, rows, gy, gLogits, n, n);
         k.softmaxBackward(true, cols, gy, transposed, n, n);
         k.binary(BinaryOp.ADD, new int[] {n, n}, gLogits, 0, new int[] {n, 1}, transposed, 0, new int[] {1, n}, gLogits, 0);
-        k.gemm(false, false, n, d, n, SCALE, gLogits, 0, n, 0, b, 0, d, 0, 0f, ga, 0, d, 0, 1);
-        k.gemm(true, false, n, d, n, SCALE, gLogits, 0, n, 0, a, 0, d, 0, 0f, gb, 0, d, 0, 1);
+        k.gemm(GemmShape.of(false, false, n, d, n), SCALE, gLogits, 0, b, 0, 0f, ga, 0);
+        k.gemm(GemmShape.of(true, false, n, d, n), SCALE, gLogits, 0, a, 0, 0f, gb, 0);
         // gScale = Σ G⊙L (G already carries the coefficient).
         k.binary(BinaryOp.MUL, new int[] {n * n}, gLogits, 0, new int[] {1}, logits, 0, new int[] {1}, transposed, 0);
         k.reduce(ReduceOp.SUM, transposed, 0, 1, n * n, 1, gScale);
@@ -169,7 +170,7 @@ public class ContrastiveLossBenchmark {
     }
 
     private void forward() {
-        k.gemm(false, true, n, n, d, SCALE, a, 0, d, 0, b, 0, d, 0, 0f, logits, 0, n, 0, 1);
+        k.gemm(GemmShape.of(false, true, n, n, d), SCALE, a, 0, b, 0, 0f, logits, 0);
         k.copy(new int[] {n, n}, logits, 0, new int[] {1, n}, transposed, 0, new int[] {n, 1});
         k.softmax(true, logits, 0, rows, n, n);
         k.softmax(true, transposed, 0, cols, n, n);

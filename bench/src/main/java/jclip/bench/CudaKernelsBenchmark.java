@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import jclip.kernels.AttentionShape;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import jclip.kernels.Kernels;
 import jclip.kernels.cpu.HalfFloat;
 import jclip.kernels.cuda.CudaDevice;
@@ -139,13 +140,13 @@ public class CudaKernelsBenchmark {
 
     @Benchmark
     public void sgemm() {
-        kernels.gemm(false, false, n, n, n, 1f, a, 0, n, 0, b, 0, n, 0, 0f, c, 0, n, 0, 1);
+        kernels.gemm(GemmShape.of(false, false, n, n, n), 1f, a, 0, b, 0, 0f, c, 0);
         device.synchronize();
     }
 
     @Benchmark
     public void bf16gemm() {
-        kernels.gemm(false, false, n, n, n, 1f, a16, 0, n, 0, b16, 0, n, 0, 0f, c, 0, n, 0, 1);
+        kernels.gemm(GemmShape.of(false, false, n, n, n), 1f, a16, 0, b16, 0, 0f, c, 0);
         device.synchronize();
     }
 

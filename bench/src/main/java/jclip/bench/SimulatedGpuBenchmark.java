@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import jclip.kernels.cuda.CudaDevice;
 import jclip.kernels.cuda.CudaKernels;
 import jclip.kernels.cuda.CudaMode;
@@ -98,6 +99,6 @@ public class SimulatedGpuBenchmark {
 
     @Benchmark
     public void gemm256() {
-        kernels.gemm(false, false, N, N, N, 1f, a, 0, N, 0, b, 0, N, 0, 0f, c, 0, N, 0, 1);
+        kernels.gemm(GemmShape.of(false, false, N, N, N), 1f, a, 0, b, 0, 0f, c, 0);
     }
 }

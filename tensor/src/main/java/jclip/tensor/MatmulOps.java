@@ -1,6 +1,7 @@
 package jclip.tensor;
 
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 
 /** Matrix products on the backend's GEMM, reading transposed views without copying them. */
 final class MatmulOps {
@@ -113,9 +114,8 @@ final class MatmulOps {
     }
 
     private static void gemm(Operand a, Operand b, int m, int n, int k, Tensor out, int strideC, int batch) {
-        out.kernels().gemm(a.trans, b.trans, m, n, k, 1f,
-                a.t.buffer(), a.t.offset, a.ld, a.batchStride, b.t.buffer(), b.t.offset, b.ld, b.batchStride,
-                0f, out.buffer(), 0, n, strideC, batch);
+        GemmShape s = new GemmShape(a.trans, b.trans, m, n, k, a.ld, b.ld, n, a.batchStride, b.batchStride, strideC, batch);
+        out.kernels().gemm(s, 1f, a.t.buffer(), a.t.offset, b.t.buffer(), b.t.offset, 0f, out.buffer(), 0);
     }
 
     /**
@@ -147,8 +147,8 @@ final class MatmulOps {
                     out.buffer(), 0, new int[] {outF, 1});
             beta = 1f;
         }
-        out.kernels().gemm(false, w.trans, rows, outF, in, 1f, xc.buffer(), xc.offset, in, 0,
-                w.t.buffer(), w.t.offset, w.ld, 0, beta, out.buffer(), 0, outF, 0, 1);
+        GemmShape s = new GemmShape(false, w.trans, rows, outF, in, in, w.ld, outF, 0, 0, 0, 1);
+        out.kernels().gemm(s, 1f, xc.buffer(), xc.offset, w.t.buffer(), w.t.offset, beta, out.buffer(), 0);
         return Autograd.record(out, "linear", g -> {
             // As in matmul: the forward's dtype, with the gradient rounded to bf16 when it was bf16.
             Tensor g2 = g.reshape(rows, outF), gc = g2.to(inputs);

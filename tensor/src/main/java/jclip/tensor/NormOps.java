@@ -1,5 +1,6 @@
 package jclip.tensor;
 
+import jclip.kernels.BatchNormShape;
 import jclip.kernels.DType;
 
 /** Layer norm, batch norm and L2 normalisation. */
@@ -76,27 +77,28 @@ final class NormOps {
                 throw new IllegalArgumentException("batchNorm2d over " + c + " channels: parameter or statistic " + t + " does not match");
         if (training && n * hw < 2)
             throw new IllegalArgumentException("batchNorm2d in training needs more than one value per channel, got " + Shape.str(x.shapeRef()));
+        BatchNormShape s = new BatchNormShape(n, c, hw, eps, momentum);
         Tensor xc = ViewOps.dense(x);
         Tensor y = Tensor.empty(x.device(), DType.F32, x.shapeRef());
         var k = x.kernels();
         if (training) {
             Tensor saveMean = Tensor.empty(x.device(), DType.F32, c), saveInvStd = Tensor.empty(x.device(), DType.F32, c);
-            k.batchNormTraining(xc.buffer(), gamma.buffer(), beta.buffer(), eps, momentum, runningMean.buffer(), runningVar.buffer(),
-                    y.buffer(), saveMean.buffer(), saveInvStd.buffer(), n, c, hw);
+            k.batchNormTraining(s, xc.buffer(), gamma.buffer(), beta.buffer(), runningMean.buffer(), runningVar.buffer(),
+                    y.buffer(), saveMean.buffer(), saveInvStd.buffer());
             return Autograd.record(y, "batchNorm2d", g -> {
                 Tensor gx = Tensor.empty(g.device(), DType.F32, x.shapeRef());
                 Tensor gGamma = gamma.zerosLike(), gBeta = beta.zerosLike();
-                k.batchNormTrainingBackward(xc.buffer(), ViewOps.dense(g).buffer(), saveMean.buffer(), saveInvStd.buffer(),
-                        gamma.buffer(), gx.buffer(), gGamma.buffer(), gBeta.buffer(), n, c, hw);
+                k.batchNormTrainingBackward(s, xc.buffer(), ViewOps.dense(g).buffer(), saveMean.buffer(), saveInvStd.buffer(),
+                        gamma.buffer(), gx.buffer(), gGamma.buffer(), gBeta.buffer());
                 return new Tensor[] {gx, gGamma, gBeta};
             }, x, gamma, beta);
         }
-        k.batchNormEval(xc.buffer(), gamma.buffer(), beta.buffer(), eps, runningMean.buffer(), runningVar.buffer(), y.buffer(), n, c, hw);
+        k.batchNormEval(s, xc.buffer(), gamma.buffer(), beta.buffer(), runningMean.buffer(), runningVar.buffer(), y.buffer());
         return Autograd.record(y, "batchNorm2d", g -> {
             Tensor gx = Tensor.empty(g.device(), DType.F32, x.shapeRef());
             Tensor gGamma = gamma.zerosLike(), gBeta = beta.zerosLike();
-            k.batchNormEvalBackward(xc.buffer(), ViewOps.dense(g).buffer(), gamma.buffer(), eps, runningMean.buffer(), runningVar.buffer(),
-                    gx.buffer(), gGamma.buffer(), gBeta.buffer(), n, c, hw);
+            k.batchNormEvalBackward(s, xc.buffer(), ViewOps.dense(g).buffer(), gamma.buffer(), runningMean.buffer(), runningVar.buffer(),
+                    gx.buffer(), gGamma.buffer(), gBeta.buffer());
             return new Tensor[] {gx, gGamma, gBeta};
         }, x, gamma, beta);
     }

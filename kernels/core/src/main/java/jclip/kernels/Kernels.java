@@ -46,12 +46,11 @@ public interface Kernels {
     void reduce(ReduceOp op, Buffer x, int xOffset, int outer, int dim, int inner, Buffer out);
 
     /**
-     * Row-major batched C = alpha·op(A)·op(B) + beta·C (see jclip.kernels.cpu.Gemm). A and B are
-     * both F32 or both BF16 (mixed precision: bf16 products accumulated in float); C is F32.
+     * Row-major batched C = alpha·op(A)·op(B) + beta·C in the layout {@code s} describes (see
+     * jclip.kernels.cpu.Gemm), each matrix's first batch member at its offset. A and B are both F32
+     * or both BF16 (mixed precision: bf16 products accumulated in float); C is F32.
      */
-    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-            Buffer a, int aOffset, int lda, int strideA, Buffer b, int bOffset, int ldb, int strideB,
-            float beta, Buffer c, int cOffset, int ldc, int strideC, int batch);
+    void gemm(GemmShape s, float alpha, Buffer a, int aOffset, Buffer b, int bOffset, float beta, Buffer c, int cOffset);
 
     /**
      * The dtype of a gemm's inputs, after checking the combination {@link #gemm} accepts; the error
@@ -106,21 +105,25 @@ public interface Kernels {
     void avgPool2dBackward(Buffer gy, Buffer gx, Pool2dShape s);
 
     /**
-     * Training-mode batch norm over (N, H, W) of x [n, c, hw]: normalises with batch statistics,
-     * saves mean and 1/sqrt(var + eps), and updates the running statistics with momentum.
+     * Training-mode batch norm over (N, H, W) of x [n, c, hw] (see {@link BatchNormShape}): normalises
+     * with batch statistics, saves mean and 1/sqrt(var + eps), and updates the running statistics
+     * with momentum. gamma, beta and the running statistics may be null (ones, zeros, not tracked).
      */
-    void batchNormTraining(Buffer x, Buffer gamma, Buffer beta, float eps, float momentum,
-            Buffer runningMean, Buffer runningVar, Buffer y, Buffer saveMean, Buffer saveInvStd, int n, int c, int hw);
+    void batchNormTraining(BatchNormShape s, Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar,
+            Buffer y, Buffer saveMean, Buffer saveInvStd);
 
-    void batchNormEval(Buffer x, Buffer gamma, Buffer beta, float eps, Buffer runningMean, Buffer runningVar,
-            Buffer y, int n, int c, int hw);
+    void batchNormEval(BatchNormShape s, Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar, Buffer y);
 
-    /** gx written; gGamma and gBeta accumulated (+=). */
-    void batchNormTrainingBackward(Buffer x, Buffer gy, Buffer saveMean, Buffer saveInvStd, Buffer gamma,
-            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw);
+    /** gx written; gGamma and gBeta accumulated (+=); each null when not wanted. */
+    void batchNormTrainingBackward(BatchNormShape s, Buffer x, Buffer gy, Buffer saveMean, Buffer saveInvStd, Buffer gamma,
+            Buffer gx, Buffer gGamma, Buffer gBeta);
 
-    void batchNormEvalBackward(Buffer x, Buffer gy, Buffer gamma, float eps, Buffer runningMean, Buffer runningVar,
-            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw);
+    /**
+     * The backward of {@link #batchNormEval}, the running statistics being constants: gx written,
+     * gGamma and gBeta accumulated (+=), each null when not wanted.
+     */
+    void batchNormEvalBackward(BatchNormShape s, Buffer x, Buffer gy, Buffer gamma, Buffer runningMean, Buffer runningVar,
+            Buffer gx, Buffer gGamma, Buffer gBeta);
 
     /**
      * Fused scaled dot-product attention (see {@link AttentionShape}): out = softmax(scale·q·kᵀ + mask)·v

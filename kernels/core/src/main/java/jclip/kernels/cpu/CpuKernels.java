@@ -1,10 +1,12 @@
 package jclip.kernels.cpu;
 
 import jclip.kernels.AttentionShape;
+import jclip.kernels.BatchNormShape;
 import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.Conv2dShape;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import jclip.kernels.Kernels;
 import jclip.kernels.MemoryStats;
 import jclip.kernels.Pool2dShape;
@@ -131,11 +133,10 @@ public final class CpuKernels implements Kernels {
     }
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buffer a, int aOffset, int lda, int strideA,
-            Buffer b, int bOffset, int ldb, int strideB, float beta, Buffer c, int cOffset, int ldc, int strideC, int batch) {
+    public void gemm(GemmShape s, float alpha, Buffer a, int aOffset, Buffer b, int bOffset, float beta, Buffer c, int cOffset) {
         boolean bf16 = Kernels.gemmInputType(a, b, c) == DType.BF16;
-        Gemm.sgemm(transA, transB, m, n, k, alpha, bf16 ? widenBf16(a) : f(a), aOffset, lda, strideA,
-                bf16 ? widenBf16(b) : f(b), bOffset, ldb, strideB, beta, f(c), cOffset, ldc, strideC, batch);
+        Gemm.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), alpha, bf16 ? widenBf16(a) : f(a), aOffset, s.lda(), s.strideA(),
+                bf16 ? widenBf16(b) : f(b), bOffset, s.ldb(), s.strideB(), beta, f(c), cOffset, s.ldc(), s.strideC(), s.batch());
     }
 
     /**
@@ -224,29 +225,29 @@ public final class CpuKernels implements Kernels {
     }
 
     @Override
-    public void batchNormTraining(Buffer x, Buffer gamma, Buffer beta, float eps, float momentum, Buffer runningMean,
-            Buffer runningVar, Buffer y, Buffer saveMean, Buffer saveInvStd, int n, int c, int hw) {
-        BatchNorm2d.forwardTraining(f(x), 0, n, c, hw, f(gamma), 0, f(beta), 0, eps, momentum, f(runningMean), 0, f(runningVar), 0,
-                f(y), 0, f(saveMean), 0, f(saveInvStd), 0);
+    public void batchNormTraining(BatchNormShape s, Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar,
+            Buffer y, Buffer saveMean, Buffer saveInvStd) {
+        BatchNorm2d.forwardTraining(f(x), 0, s.n(), s.c(), s.hw(), f(gamma), 0, f(beta), 0, s.eps(), s.momentum(),
+                f(runningMean), 0, f(runningVar), 0, f(y), 0, f(saveMean), 0, f(saveInvStd), 0);
     }
 
     @Override
-    public void batchNormEval(Buffer x, Buffer gamma, Buffer beta, float eps, Buffer runningMean, Buffer runningVar,
-            Buffer y, int n, int c, int hw) {
-        BatchNorm2d.forwardEval(f(x), 0, n, c, hw, f(runningMean), 0, f(runningVar), 0, f(gamma), 0, f(beta), 0, eps, f(y), 0);
+    public void batchNormEval(BatchNormShape s, Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar, Buffer y) {
+        BatchNorm2d.forwardEval(f(x), 0, s.n(), s.c(), s.hw(), f(runningMean), 0, f(runningVar), 0, f(gamma), 0, f(beta), 0,
+                s.eps(), f(y), 0);
     }
 
     @Override
-    public void batchNormTrainingBackward(Buffer x, Buffer gy, Buffer saveMean, Buffer saveInvStd, Buffer gamma,
-            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw) {
-        BatchNorm2d.backwardTraining(f(x), 0, f(gy), 0, n, c, hw, f(saveMean), 0, f(saveInvStd), 0, f(gamma), 0,
+    public void batchNormTrainingBackward(BatchNormShape s, Buffer x, Buffer gy, Buffer saveMean, Buffer saveInvStd, Buffer gamma,
+            Buffer gx, Buffer gGamma, Buffer gBeta) {
+        BatchNorm2d.backwardTraining(f(x), 0, f(gy), 0, s.n(), s.c(), s.hw(), f(saveMean), 0, f(saveInvStd), 0, f(gamma), 0,
                 f(gx), 0, f(gGamma), 0, f(gBeta), 0);
     }
 
     @Override
-    public void batchNormEvalBackward(Buffer x, Buffer gy, Buffer gamma, float eps, Buffer runningMean, Buffer runningVar,
-            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw) {
-        BatchNorm2d.backwardEval(f(x), 0, f(gy), 0, n, c, hw, f(runningMean), 0, f(runningVar), 0, f(gamma), 0, eps,
+    public void batchNormEvalBackward(BatchNormShape s, Buffer x, Buffer gy, Buffer gamma, Buffer runningMean, Buffer runningVar,
+            Buffer gx, Buffer gGamma, Buffer gBeta) {
+        BatchNorm2d.backwardEval(f(x), 0, f(gy), 0, s.n(), s.c(), s.hw(), f(runningMean), 0, f(runningVar), 0, f(gamma), 0, s.eps(),
                 f(gx), 0, f(gGamma), 0, f(gBeta), 0);
     }
 

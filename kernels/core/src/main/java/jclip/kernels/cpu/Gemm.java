@@ -2,6 +2,7 @@ package jclip.kernels.cpu;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import jclip.kernels.GemmShape;
 
 /**
  * Single-precision matrix multiply on the CPU, row-major like cblas {@code CblasRowMajor}.
@@ -223,35 +224,20 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------
     // Argument checks
 
+    /** The sizes, leading dimensions and strides as {@link GemmShape} checks them, then offsets and array lengths. */
     private static void validate(boolean transA, boolean transB, int m, int n, int k, float alpha,
             float[] a, int aOff, int lda, int strideA,
             float[] b, int bOff, int ldb, int strideB,
             float[] c, int cOff, int ldc, int strideC, int batch) {
-        if (m < 0) throw bad("m", m, "must be >= 0");
-        if (n < 0) throw bad("n", n, "must be >= 0");
-        if (k < 0) throw bad("k", k, "must be >= 0");
-        if (batch < 0) throw bad("batch", batch, "must be >= 0");
-        // Stored shapes: A is (transA ? k x m : m x k), B is (transB ? n x k : k x n), C is m x n.
-        int aRows = transA ? k : m, aCols = transA ? m : k;
-        int bRows = transB ? n : k, bCols = transB ? k : n;
-        if (lda < Math.max(1, aCols)) throw bad("lda", lda, "must be >= max(1, " + aCols + ") (row length of stored A)");
-        if (ldb < Math.max(1, bCols)) throw bad("ldb", ldb, "must be >= max(1, " + bCols + ") (row length of stored B)");
-        if (ldc < Math.max(1, n)) throw bad("ldc", ldc, "must be >= max(1, n = " + n + ")");
+        GemmShape s = new GemmShape(transA, transB, m, n, k, lda, ldb, ldc, strideA, strideB, strideC, batch);
         if (aOff < 0) throw bad("aOff", aOff, "must be >= 0");
         if (bOff < 0) throw bad("bOff", bOff, "must be >= 0");
         if (cOff < 0) throw bad("cOff", cOff, "must be >= 0");
-        if (strideA < 0) throw bad("strideA", strideA, "must be >= 0");
-        if (strideB < 0) throw bad("strideB", strideB, "must be >= 0");
-        if (strideC < 0) throw bad("strideC", strideC, "must be >= 0");
-        if (batch == 0 || m == 0 || n == 0) return;
-        long cExtent = (long) (m - 1) * ldc + n;
-        if (batch > 1 && strideC < cExtent) {
-            throw bad("strideC", strideC, "must be >= " + cExtent + " so that the " + batch + " C matrices do not overlap");
-        }
+        if (s.isEmpty()) return;
         checkLength("c", c, cOff, strideC, batch, m, n, ldc);
         if (k == 0 || alpha == 0f) return; // A and B are not read
-        checkLength("a", a, aOff, strideA, batch, aRows, aCols, lda);
-        checkLength("b", b, bOff, strideB, batch, bRows, bCols, ldb);
+        checkLength("a", a, aOff, strideA, batch, s.aRows(), s.aCols(), lda);
+        checkLength("b", b, bOff, strideB, batch, s.bRows(), s.bCols(), ldb);
     }
 
     private static void checkLength(String name, float[] x, int off, int stride, int batch, int rows, int cols, int ld) {

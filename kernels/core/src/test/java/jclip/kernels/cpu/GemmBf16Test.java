@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,8 +48,8 @@ class GemmBf16Test {
                 float[] expected = c.clone(), actual = c.clone();
                 Gemm.sgemm(ta, tb, m, n, k, 0.5f, rounded(a), 3, lda, strideA, rounded(b), 1, ldb, strideB,
                         -1.25f, expected, 2, ldc, strideC, batch);
-                CPU.gemm(ta, tb, m, n, k, 0.5f, CPU.wrap(DType.BF16, bf16(a)), 3, lda, strideA, CPU.wrap(DType.BF16, bf16(b)), 1, ldb,
-                        strideB, -1.25f, CPU.wrap(DType.F32, actual), 2, ldc, strideC, batch);
+                GemmShape s = new GemmShape(ta, tb, m, n, k, lda, ldb, ldc, strideA, strideB, strideC, batch);
+                CPU.gemm(s, 0.5f, CPU.wrap(DType.BF16, bf16(a)), 3, CPU.wrap(DType.BF16, bf16(b)), 1, -1.25f, CPU.wrap(DType.F32, actual), 2);
                 assertArrayEquals(expected, actual, "transA=" + ta + " transB=" + tb);
             }
     }
@@ -58,19 +59,20 @@ class GemmBf16Test {
         // 1 + 2^-9 is not a bf16 (8 bits of mantissa): the bf16 product of it with itself is 1.
         float x = 1 + 0x1p-9f;
         float[] c = new float[1];
-        CPU.gemm(false, false, 1, 1, 1, 1f, CPU.wrap(DType.BF16, bf16(new float[] {x})), 0, 1, 0,
-                CPU.wrap(DType.BF16, bf16(new float[] {x})), 0, 1, 0, 0f, CPU.wrap(DType.F32, c), 0, 1, 0, 1);
+        CPU.gemm(GemmShape.of(false, false, 1, 1, 1), 1f, CPU.wrap(DType.BF16, bf16(new float[] {x})), 0,
+                CPU.wrap(DType.BF16, bf16(new float[] {x})), 0, 0f, CPU.wrap(DType.F32, c), 0);
         assertArrayEquals(new float[] {1f}, c);
     }
 
     @Test
     void mixedInputsOrAHalfOutputAreRefused() {
         Buffer f = CPU.allocate(DType.F32, 4), h = CPU.allocate(DType.BF16, 4);
+        GemmShape s = GemmShape.of(false, false, 2, 2, 2);
         IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
-                () -> CPU.gemm(false, false, 2, 2, 2, 1f, h, 0, 2, 0, f, 0, 2, 0, 0f, f, 0, 2, 0, 1));
+                () -> CPU.gemm(s, 1f, h, 0, f, 0, 0f, f, 0));
         assertTrue(mixed.getMessage().contains("A is BF16 and B is F32"), mixed.getMessage());
         IllegalArgumentException out = assertThrows(IllegalArgumentException.class,
-                () -> CPU.gemm(false, false, 2, 2, 2, 1f, h, 0, 2, 0, h, 0, 2, 0, 0f, h, 0, 2, 0, 1));
+                () -> CPU.gemm(s, 1f, h, 0, h, 0, 0f, h, 0));
         assertTrue(out.getMessage().contains("C is BF16"), out.getMessage());
     }
 }

@@ -1,6 +1,8 @@
 package jclip.kernels.cuda;
 
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
+import jclip.kernels.Kernels;
 import jcuda.Pointer;
 import jcuda.cudaDataType;
 import jcuda.jcublas.JCublas2;
@@ -30,14 +32,17 @@ final class Cublas {
      * Row-major batched C = alpha·op(A)·op(B) + beta·C, as {@link jclip.kernels.Kernels#gemm}: float32
      * throughout, or BF16 A and B (CUDA_R_16BF) with float accumulation and a float32 C.
      */
-    synchronized void gemm(DType inputs, boolean transA, boolean transB, int m, int n, int k, float alpha,
-            CudaBuffer a, int aOffset, int lda, int strideA, CudaBuffer b, int bOffset, int ldb, int strideB,
-            float beta, CudaBuffer c, int cOffset, int ldc, int strideC, int batch) {
+    synchronized void gemm(GemmShape s, float alpha, CudaBuffer a, int aOffset, CudaBuffer b, int bOffset,
+            float beta, CudaBuffer c, int cOffset) {
+        DType inputs = Kernels.gemmInputType(a, b, c);
+        // Empty products return before cuBLAS: a no-op, as on the CPU, whatever cuBLAS makes of zero sizes.
+        if (s.isEmpty()) return;
         device.makeCurrent();
         this.alpha[0] = alpha;
         this.beta[0] = beta;
-        int opA = transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-        int opB = transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+        int m = s.m(), n = s.n(), k = s.k(), lda = s.lda(), ldb = s.ldb(), ldc = s.ldc(), batch = s.batch();
+        int opA = s.transA() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+        int opB = s.transB() ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
         String shape = (batch == 1 ? "" : batch + " x ") + m + "x" + n + "x" + k;
         if (inputs == DType.BF16) {
             // The _new entry points pass a cublasComputeType_t through. JCublas2.cublasGemmEx (without
@@ -53,8 +58,8 @@ final class Cublas {
                         "cublasGemmEx(bf16, " + shape + ")");
             } else {
                 CudaException.checkCublas(JCublas2.cublasGemmStridedBatchedEx_new(handle, opB, opA, n, m, k, alphaPointer,
-                        b.at(bOffset), cudaDataType.CUDA_R_16BF, ldb, strideB, a.at(aOffset), cudaDataType.CUDA_R_16BF, lda, strideA,
-                        betaPointer, c.at(cOffset), cudaDataType.CUDA_R_32F, ldc, strideC, batch,
+                        b.at(bOffset), cudaDataType.CUDA_R_16BF, ldb, s.strideB(), a.at(aOffset), cudaDataType.CUDA_R_16BF, lda,
+                        s.strideA(), betaPointer, c.at(cOffset), cudaDataType.CUDA_R_32F, ldc, s.strideC(), batch,
                         cublasComputeType.CUBLAS_COMPUTE_32F, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT),
                         "cublasGemmStridedBatchedEx(bf16, " + shape + ")");
             }
@@ -64,7 +69,8 @@ final class Cublas {
                     "cublasSgemm(" + shape + ")");
         } else {
             CudaException.checkCublas(JCublas2.cublasSgemmStridedBatched(handle, opB, opA, n, m, k, alphaPointer,
-                    b.at(bOffset), ldb, strideB, a.at(aOffset), lda, strideA, betaPointer, c.at(cOffset), ldc, strideC, batch),
+                    b.at(bOffset), ldb, s.strideB(), a.at(aOffset), lda, s.strideA(), betaPointer, c.at(cOffset), ldc,
+                    s.strideC(), batch),
                     "cublasSgemmStridedBatched(" + shape + ")");
         }
     }

@@ -1,10 +1,12 @@
 package jclip.kernels.cuda;
 
 import jclip.kernels.AttentionShape;
+import jclip.kernels.BatchNormShape;
 import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.Conv2dShape;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import jclip.kernels.Kernels;
 import jclip.kernels.MemoryStats;
 import jclip.kernels.Pool2dShape;
@@ -26,8 +28,10 @@ import jcuda.driver.JCudaDriver;
 
 /**
  * The CUDA backend of one device: our kernels (src/main/cuda, launched by jclip.kernels.cuda.launch),
- * cuBLAS for matrix products and cuDNN for convolution and batch normalisation. Each operation is
- * tested against the CPU backend, which is its reference.
+ * cuBLAS for matrix products ({@link Cublas}) and cuDNN for convolution ({@link Cudnn}) and batch
+ * normalisation ({@link CudnnBatchNorm}). It only dispatches, as jclip.kernels.cpu.CpuKernels does:
+ * what an operation composes around a library call lives with that call. Each operation is tested
+ * against the CPU backend, which is its reference.
  */
 public final class CudaKernels implements Kernels {
     private final CudaDevice device;
@@ -42,6 +46,7 @@ public final class CudaKernels implements Kernels {
     private final Attention attention;
     private final RowNormalize rowNormalize;
     private final Contrastive contrastive;
+    private final CudnnBatchNorm batchNorm;
 
     CudaKernels(CudaDevice device) {
         this.device = device;
@@ -56,6 +61,7 @@ public final class CudaKernels implements Kernels {
         this.attention = new Attention(device);
         this.rowNormalize = new RowNormalize(device);
         this.contrastive = new Contrastive(device);
+        this.batchNorm = new CudnnBatchNorm(device, copy, elementwise);
     }
 
     public CudaDevice device() {
@@ -143,12 +149,8 @@ public final class CudaKernels implements Kernels {
     }
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buffer a, int aOffset, int lda, int strideA,
-            Buffer b, int bOffset, int ldb, int strideB, float beta, Buffer c, int cOffset, int ldc, int strideC, int batch) {
-        DType inputs = Kernels.gemmInputType(a, b, c);
-        if (m == 0 || n == 0 || batch == 0) return;
-        device.cublas().gemm(inputs, transA, transB, m, n, k, alpha, buffer(a, "gemm A"), aOffset, lda, strideA,
-                buffer(b, "gemm B"), bOffset, ldb, strideB, beta, buffer(c, "gemm C"), cOffset, ldc, strideC, batch);
+    public void gemm(GemmShape s, float alpha, Buffer a, int aOffset, Buffer b, int bOffset, float beta, Buffer c, int cOffset) {
+        device.cublas().gemm(s, alpha, buffer(a, "gemm A"), aOffset, buffer(b, "gemm B"), bOffset, beta, buffer(c, "gemm C"), cOffset);
     }
 
     @Override
@@ -221,68 +223,26 @@ public final class CudaKernels implements Kernels {
     }
 
     @Override
-    public void batchNormTraining(Buffer x, Buffer gamma, Buffer beta, float eps, float momentum, Buffer runningMean,
-            Buffer runningVar, Buffer y, Buffer saveMean, Buffer saveInvStd, int n, int c, int hw) {
-        try (Affine affine = affine(gamma, beta, c)) {
-            device.cudnn().batchNormTraining(buffer(x, "batchNorm x"), affine.gamma, affine.beta, eps, momentum,
-                    runningMean == null ? null : buffer(runningMean, "batchNorm runningMean"),
-                    runningVar == null ? null : buffer(runningVar, "batchNorm runningVar"), buffer(y, "batchNorm y"),
-                    buffer(saveMean, "batchNorm saveMean"), buffer(saveInvStd, "batchNorm saveInvStd"), n, c, hw);
-        }
+    public void batchNormTraining(BatchNormShape s, Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar,
+            Buffer y, Buffer saveMean, Buffer saveInvStd) {
+        batchNorm.training(s, x, gamma, beta, runningMean, runningVar, y, saveMean, saveInvStd);
     }
 
     @Override
-    public void batchNormEval(Buffer x, Buffer gamma, Buffer beta, float eps, Buffer runningMean, Buffer runningVar,
-            Buffer y, int n, int c, int hw) {
-        try (Affine affine = affine(gamma, beta, c)) {
-            device.cudnn().batchNormInference(buffer(x, "batchNorm x"), affine.gamma, affine.beta, eps,
-                    buffer(runningMean, "batchNorm runningMean"), buffer(runningVar, "batchNorm runningVar"), buffer(y, "batchNorm y"), n, c, hw);
-        }
+    public void batchNormEval(BatchNormShape s, Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar, Buffer y) {
+        batchNorm.eval(s, x, gamma, beta, runningMean, runningVar, y);
     }
 
     @Override
-    public void batchNormTrainingBackward(Buffer x, Buffer gy, Buffer saveMean, Buffer saveInvStd, Buffer gamma,
-            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw) {
-        // cuDNN writes all three gradients; jclip's contract accumulates gGamma and gBeta and lets any be
-        // absent, so scratch buffers take what is not wanted.
-        try (Affine affine = affine(gamma, null, c);
-                Scratch dx = scratch(gx, DType.F32, x.length());
-                Scratch dGamma = scratch(gGamma, DType.F32, c);
-                Scratch dBeta = scratch(gBeta, DType.F32, c)) {
-            if (gGamma == null) fill(dGamma.buffer, 0, c, 0);
-            if (gBeta == null) fill(dBeta.buffer, 0, c, 0);
-            device.cudnn().batchNormTrainingBackward(buffer(x, "batchNorm x"), buffer(gy, "batchNorm gy"),
-                    buffer(saveMean, "batchNorm saveMean"), buffer(saveInvStd, "batchNorm saveInvStd"), affine.gamma,
-                    dx.buffer, dGamma.buffer, dBeta.buffer, n, c, hw);
-        }
+    public void batchNormTrainingBackward(BatchNormShape s, Buffer x, Buffer gy, Buffer saveMean, Buffer saveInvStd, Buffer gamma,
+            Buffer gx, Buffer gGamma, Buffer gBeta) {
+        batchNorm.trainingBackward(s, x, gy, saveMean, saveInvStd, gamma, gx, gGamma, gBeta);
     }
 
     @Override
-    public void batchNormEvalBackward(Buffer x, Buffer gy, Buffer gamma, float eps, Buffer runningMean, Buffer runningVar,
-            Buffer gx, Buffer gGamma, Buffer gBeta, int n, int c, int hw) {
-        // The running statistics are constants here, so this is the training backward's parameter
-        // gradients with the running statistics as the saved ones, and dx = gy·gamma·invStd per channel.
-        try (CudaBuffer invStd = allocate(DType.F32, c); Affine affine = affine(gamma, null, c)) {
-            unary(UnaryOp.ADD_SCALAR, eps, runningVar, 0, invStd, 0, c);
-            unary(UnaryOp.RSQRT, 0f, invStd, 0, invStd, 0, c);
-            if (gGamma != null || gBeta != null) {
-                try (Scratch dx = scratch(null, DType.F32, x.length());
-                        Scratch dGamma = scratch(gGamma, DType.F32, c);
-                        Scratch dBeta = scratch(gBeta, DType.F32, c)) {
-                    if (gGamma == null) fill(dGamma.buffer, 0, c, 0);
-                    if (gBeta == null) fill(dBeta.buffer, 0, c, 0);
-                    device.cudnn().batchNormTrainingBackward(buffer(x, "batchNorm x"), buffer(gy, "batchNorm gy"),
-                            buffer(runningMean, "batchNorm runningMean"), invStd, affine.gamma, dx.buffer, dGamma.buffer, dBeta.buffer,
-                            n, c, hw);
-                }
-            }
-            if (gx != null) {
-                try (CudaBuffer scale = allocate(DType.F32, c)) {
-                    binary(BinaryOp.MUL, new int[] {c}, affine.gamma, 0, new int[] {1}, invStd, 0, new int[] {1}, scale, 0);
-                    binary(BinaryOp.MUL, new int[] {n, c, hw}, gy, 0, new int[] {c * hw, hw, 1}, scale, 0, new int[] {0, 1, 0}, gx, 0);
-                }
-            }
-        }
+    public void batchNormEvalBackward(BatchNormShape s, Buffer x, Buffer gy, Buffer gamma, Buffer runningMean, Buffer runningVar,
+            Buffer gx, Buffer gGamma, Buffer gBeta) {
+        batchNorm.evalBackward(s, x, gy, gamma, runningMean, runningVar, gx, gGamma, gBeta);
     }
 
     @Override
@@ -350,38 +310,5 @@ public final class CudaKernels implements Kernels {
         else if (array instanceof long[] l) p = Pointer.to(l);
         else p = Pointer.to((byte[]) array);
         return offset == 0 ? p : p.withByteOffset((long) offset * dtype.byteSize());
-    }
-
-    /** gamma and beta as cuDNN needs them: present; absent ones stand in as ones and zeros. */
-    private Affine affine(Buffer gamma, Buffer beta, int c) {
-        CudaBuffer g = gamma != null ? buffer(gamma, "batchNorm gamma") : filled(c, 1f);
-        CudaBuffer b = beta != null ? buffer(beta, "batchNorm beta") : filled(c, 0f);
-        return new Affine(g, gamma == null, b, beta == null);
-    }
-
-    private CudaBuffer filled(int n, float value) {
-        CudaBuffer b = allocate(DType.F32, n);
-        fill(b, 0, n, value);
-        return b;
-    }
-
-    private record Affine(CudaBuffer gamma, boolean ownsGamma, CudaBuffer beta, boolean ownsBeta) implements AutoCloseable {
-        @Override
-        public void close() {
-            if (ownsGamma) gamma.close();
-            if (ownsBeta) beta.close();
-        }
-    }
-
-    /** The caller's buffer, or a temporary one released on close. */
-    private Scratch scratch(Buffer given, DType dtype, int length) {
-        return given != null ? new Scratch(buffer(given, "batchNorm gradient"), false) : new Scratch(allocate(dtype, length), true);
-    }
-
-    private record Scratch(CudaBuffer buffer, boolean owned) implements AutoCloseable {
-        @Override
-        public void close() {
-            if (owned) buffer.close();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package jclip.kernels.cuda;
 
+import jclip.kernels.BatchNormShape;
 import jclip.kernels.Conv2dShape;
 import jclip.kernels.DType;
 import jcuda.Pointer;
@@ -72,23 +73,22 @@ final class Cudnn {
     }
 
     /** Training-mode batch norm of x [n, c, hw], as {@link jclip.kernels.Kernels#batchNormTraining}. */
-    synchronized void batchNormTraining(CudaBuffer x, CudaBuffer gamma, CudaBuffer beta, float eps, float momentum,
-            CudaBuffer runningMean, CudaBuffer runningVar, CudaBuffer y, CudaBuffer saveMean, CudaBuffer saveInvStd,
-            int n, int c, int hw) {
-        try (Descriptor data = tensor(n, c, hw, 1); Descriptor channel = tensor(1, c, 1, 1)) {
+    synchronized void batchNormTraining(BatchNormShape s, CudaBuffer x, CudaBuffer gamma, CudaBuffer beta,
+            CudaBuffer runningMean, CudaBuffer runningVar, CudaBuffer y, CudaBuffer saveMean, CudaBuffer saveInvStd) {
+        try (Descriptor data = tensor(s.n(), s.c(), s.hw(), 1); Descriptor channel = tensor(1, s.c(), 1, 1)) {
             CudaException.checkCudnn(JCudnn.cudnnBatchNormalizationForwardTraining(handle, SPATIAL, onePointer, zeroPointer,
-                    data.tensor, x.at(0), data.tensor, y.at(0), channel.tensor, gamma.at(0), beta.at(0), momentum,
-                    runningMean == null ? null : runningMean.at(0), runningVar == null ? null : runningVar.at(0), eps,
-                    saveMean.at(0), saveInvStd.at(0)), "cudnnBatchNormalizationForwardTraining(" + n + "x" + c + "x" + hw + ")");
+                    data.tensor, x.at(0), data.tensor, y.at(0), channel.tensor, gamma.at(0), beta.at(0), s.momentum(),
+                    runningMean == null ? null : runningMean.at(0), runningVar == null ? null : runningVar.at(0), s.eps(),
+                    saveMean.at(0), saveInvStd.at(0)), "cudnnBatchNormalizationForwardTraining(" + sizes(s) + ")");
         }
     }
 
-    synchronized void batchNormInference(CudaBuffer x, CudaBuffer gamma, CudaBuffer beta, float eps,
-            CudaBuffer runningMean, CudaBuffer runningVar, CudaBuffer y, int n, int c, int hw) {
-        try (Descriptor data = tensor(n, c, hw, 1); Descriptor channel = tensor(1, c, 1, 1)) {
+    synchronized void batchNormInference(BatchNormShape s, CudaBuffer x, CudaBuffer gamma, CudaBuffer beta,
+            CudaBuffer runningMean, CudaBuffer runningVar, CudaBuffer y) {
+        try (Descriptor data = tensor(s.n(), s.c(), s.hw(), 1); Descriptor channel = tensor(1, s.c(), 1, 1)) {
             CudaException.checkCudnn(JCudnn.cudnnBatchNormalizationForwardInference(handle, SPATIAL, onePointer, zeroPointer,
                     data.tensor, x.at(0), data.tensor, y.at(0), channel.tensor, gamma.at(0), beta.at(0),
-                    runningMean.at(0), runningVar.at(0), eps), "cudnnBatchNormalizationForwardInference(" + n + "x" + c + "x" + hw + ")");
+                    runningMean.at(0), runningVar.at(0), s.eps()), "cudnnBatchNormalizationForwardInference(" + sizes(s) + ")");
         }
     }
 
@@ -96,14 +96,18 @@ final class Cudnn {
      * gx written, gGamma and gBeta accumulated, from the statistics the training forward saved (or,
      * for frozen statistics, the running mean and 1/sqrt(running var + eps)).
      */
-    synchronized void batchNormTrainingBackward(CudaBuffer x, CudaBuffer gy, CudaBuffer saveMean, CudaBuffer saveInvStd,
-            CudaBuffer gamma, CudaBuffer gx, CudaBuffer gGamma, CudaBuffer gBeta, int n, int c, int hw) {
-        try (Descriptor data = tensor(n, c, hw, 1); Descriptor channel = tensor(1, c, 1, 1)) {
+    synchronized void batchNormTrainingBackward(BatchNormShape s, CudaBuffer x, CudaBuffer gy, CudaBuffer saveMean,
+            CudaBuffer saveInvStd, CudaBuffer gamma, CudaBuffer gx, CudaBuffer gGamma, CudaBuffer gBeta) {
+        try (Descriptor data = tensor(s.n(), s.c(), s.hw(), 1); Descriptor channel = tensor(1, s.c(), 1, 1)) {
             CudaException.checkCudnn(JCudnn.cudnnBatchNormalizationBackward(handle, SPATIAL, onePointer, zeroPointer, onePointer, onePointer,
                     data.tensor, x.at(0), data.tensor, gy.at(0), data.tensor, gx.at(0), channel.tensor, gamma.at(0),
                     gGamma.at(0), gBeta.at(0), MIN_EPSILON, saveMean.at(0), saveInvStd.at(0)),
-                    "cudnnBatchNormalizationBackward(" + n + "x" + c + "x" + hw + ")");
+                    "cudnnBatchNormalizationBackward(" + sizes(s) + ")");
         }
+    }
+
+    private static String sizes(BatchNormShape s) {
+        return s.n() + "x" + s.c() + "x" + s.hw();
     }
 
     /** The scratch memory one convolution call asks for (its size query's answer), from the caching allocator. */

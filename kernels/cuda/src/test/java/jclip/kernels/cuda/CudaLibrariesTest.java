@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import jclip.kernels.BatchNormShape;
 import jclip.kernels.Buffer;
 import jclip.kernels.Conv2dShape;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import jclip.kernels.Kernels;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,8 +47,9 @@ class CudaLibrariesTest {
             for (boolean tb : new boolean[] {false, true}) {
                 int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
                 int aRows = ta ? k : m, bRows = tb ? n : k;
+                GemmShape s = new GemmShape(ta, tb, m, n, k, lda, ldb, ldc, 0, 0, 0, 1);
                 check("gemm transA=" + ta + " transB=" + tb, GEMM,
-                        (kern, b) -> kern.gemm(ta, tb, m, n, k, 0.75f, b[0], 2, lda, 0, b[1], 5, ldb, 0, -0.5f, b[2], 1, ldc, 0, 1),
+                        (kern, b) -> kern.gemm(s, 0.75f, b[0], 2, b[1], 5, -0.5f, b[2], 1),
                         f32("a", random(r, 2 + aRows * lda)), f32("b", random(r, 5 + bRows * ldb)), f32("c", random(r, 1 + m * ldc)));
             }
     }
@@ -56,7 +59,8 @@ class CudaLibrariesTest {
         Random r = new Random(22);
         int m = 17, n = 9, k = 31, batch = 3, strideA = m * k + 7, strideB = k * n + 2, strideC = m * n + 5;
         check("batched gemm", GEMM,
-                (kern, b) -> kern.gemm(false, true, m, n, k, 1f, b[0], 0, k, strideA, b[1], 0, k, strideB, 0f, b[2], 0, n, strideC, batch),
+                (kern, b) -> kern.gemm(GemmShape.of(false, true, m, n, k).withBatch(batch, strideA, strideB, strideC),
+                        1f, b[0], 0, b[1], 0, 0f, b[2], 0),
                 f32("a", random(r, batch * strideA)), f32("b", random(r, batch * strideB)), f32("c", random(r, batch * strideC)));
     }
 
@@ -73,8 +77,9 @@ class CudaLibrariesTest {
             for (boolean tb : new boolean[] {false, true}) {
                 int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
                 int aRows = ta ? k : m, bRows = tb ? n : k;
+                GemmShape s = new GemmShape(ta, tb, m, n, k, lda, ldb, ldc, 0, 0, 0, 1);
                 check("bf16 gemm transA=" + ta + " transB=" + tb, GEMM,
-                        (kern, b) -> kern.gemm(ta, tb, m, n, k, 0.75f, b[0], 3, lda, 0, b[1], 1, ldb, 0, -0.5f, b[2], 2, ldc, 0, 1),
+                        (kern, b) -> kern.gemm(s, 0.75f, b[0], 3, b[1], 1, -0.5f, b[2], 2),
                         bf16("a", random(r, 3 + aRows * lda)), bf16("b", random(r, 1 + bRows * ldb)), f32("c", random(r, 2 + m * ldc)));
             }
     }
@@ -85,14 +90,15 @@ class CudaLibrariesTest {
         int m = 13, n = 21, k = 35, batch = 4, strideA = k * m + 3, strideB = n * k + 5, strideC = m * n + 1;
         for (boolean ta : new boolean[] {false, true})
             for (boolean tb : new boolean[] {false, true}) {
-                int lda = ta ? m : k, ldb = tb ? k : n;
+                GemmShape s = GemmShape.of(ta, tb, m, n, k).withBatch(batch, strideA, strideB, strideC);
                 check("batched bf16 gemm transA=" + ta + " transB=" + tb, GEMM,
-                        (kern, b) -> kern.gemm(ta, tb, m, n, k, 1f, b[0], 0, lda, strideA, b[1], 0, ldb, strideB, 0f, b[2], 0, n, strideC, batch),
+                        (kern, b) -> kern.gemm(s, 1f, b[0], 0, b[1], 0, 0f, b[2], 0),
                         bf16("a", random(r, batch * strideA)), bf16("b", random(r, batch * strideB)), f32("c", random(r, batch * strideC)));
             }
         // strideA = 0: one A shared by the batch, as a broadcast matmul hands it over.
         check("batched bf16 gemm with a shared A", GEMM,
-                (kern, b) -> kern.gemm(false, false, m, n, k, 1f, b[0], 0, k, 0, b[1], 0, n, strideB, 0f, b[2], 0, n, strideC, batch),
+                (kern, b) -> kern.gemm(GemmShape.of(false, false, m, n, k).withBatch(batch, 0, strideB, strideC),
+                        1f, b[0], 0, b[1], 0, 0f, b[2], 0),
                 bf16("a", random(r, m * k)), bf16("b", random(r, batch * strideB)), f32("c", random(r, batch * strideC)));
     }
 
@@ -101,7 +107,7 @@ class CudaLibrariesTest {
         Kernels cuda = CudaDevice.get(0).kernels();
         try (Buffer f = cuda.allocate(DType.F32, 4); Buffer h = cuda.allocate(DType.BF16, 4)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> cuda.gemm(false, false, 2, 2, 2, 1f, f, 0, 2, 0, h, 0, 2, 0, 0f, f, 0, 2, 0, 1));
+                    () -> cuda.gemm(GemmShape.of(false, false, 2, 2, 2), 1f, f, 0, h, 0, 0f, f, 0));
             assertTrue(e.getMessage().contains("A is F32 and B is BF16"), e.getMessage());
         }
     }
@@ -131,13 +137,14 @@ class CudaLibrariesTest {
     void batchNormTrainingForwardAndBackward() {
         Random r = new Random(24);
         int n = 3, c = 5, hw = 13, size = n * c * hw;
+        BatchNormShape s = new BatchNormShape(n, c, hw, 1e-5f, 0.1f);
         check("batch norm training", NORM,
-                (k, b) -> k.batchNormTraining(b[0], b[1], b[2], 1e-5f, 0.1f, b[3], b[4], b[5], b[6], b[7], n, c, hw),
+                (k, b) -> k.batchNormTraining(s, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]),
                 f32("x", random(r, size)), f32("gamma", random(r, c)), f32("beta", random(r, c)),
                 f32("runningMean", random(r, c)), f32("runningVar", positive(r, c)), f32("y", random(r, size)),
                 f32("saveMean", random(r, c)), f32("saveInvStd", random(r, c)));
         check("batch norm training without affine or running statistics", NORM,
-                (k, b) -> k.batchNormTraining(b[0], null, null, 1e-5f, 0.1f, null, null, b[1], b[2], b[3], n, c, hw),
+                (k, b) -> k.batchNormTraining(s, b[0], null, null, null, null, b[1], b[2], b[3]),
                 f32("x", random(r, size)), f32("y", random(r, size)), f32("saveMean", random(r, c)), f32("saveInvStd", random(r, c)));
         // The backward reads the statistics the forward saved; both backends get the CPU's.
         float[] x = random(r, size), mean = new float[c], invStd = new float[c];
@@ -149,11 +156,11 @@ class CudaLibrariesTest {
             invStd[ch] = (float) (1 / Math.sqrt(sq / (n * hw) + 1e-5));
         }
         check("batch norm training backward", NORM,
-                (k, b) -> k.batchNormTrainingBackward(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], n, c, hw),
+                (k, b) -> k.batchNormTrainingBackward(s, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]),
                 f32("x", x), f32("gy", random(r, size)), f32("saveMean", mean), f32("saveInvStd", invStd), f32("gamma", random(r, c)),
                 f32("gx", random(r, size)), f32("gGamma", random(r, c)), f32("gBeta", random(r, c)));
         check("batch norm training backward, gx only", NORM,
-                (k, b) -> k.batchNormTrainingBackward(b[0], b[1], b[2], b[3], null, b[4], null, null, n, c, hw),
+                (k, b) -> k.batchNormTrainingBackward(s, b[0], b[1], b[2], b[3], null, b[4], null, null),
                 f32("x", x), f32("gy", random(r, size)), f32("saveMean", mean), f32("saveInvStd", invStd), f32("gx", random(r, size)));
     }
 
@@ -161,13 +168,14 @@ class CudaLibrariesTest {
     void batchNormEvalForwardAndBackward() {
         Random r = new Random(25);
         int n = 2, c = 7, hw = 9, size = n * c * hw;
+        BatchNormShape s = new BatchNormShape(n, c, hw, 1e-5f, 0.1f);
         float[] runningMean = random(r, c), runningVar = positive(r, c), gamma = random(r, c);
         check("batch norm eval", NORM,
-                (k, b) -> k.batchNormEval(b[0], b[1], b[2], 1e-5f, b[3], b[4], b[5], n, c, hw),
+                (k, b) -> k.batchNormEval(s, b[0], b[1], b[2], b[3], b[4], b[5]),
                 f32("x", random(r, size)), f32("gamma", gamma), f32("beta", random(r, c)), f32("runningMean", runningMean),
                 f32("runningVar", runningVar), f32("y", random(r, size)));
         check("batch norm eval backward", NORM,
-                (k, b) -> k.batchNormEvalBackward(b[0], b[1], b[2], 1e-5f, b[3], b[4], b[5], b[6], b[7], n, c, hw),
+                (k, b) -> k.batchNormEvalBackward(s, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]),
                 f32("x", random(r, size)), f32("gy", random(r, size)), f32("gamma", gamma), f32("runningMean", runningMean),
                 f32("runningVar", runningVar), f32("gx", random(r, size)), f32("gGamma", random(r, c)), f32("gBeta", random(r, c)));
     }

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteOrder;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
+import jclip.kernels.GemmShape;
 import jclip.kernels.cpu.CpuKernels;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -374,7 +375,9 @@ class SimulatedCublasTest extends SimulatedGpuTest {
             cpu.write(ba, 0, a, 0, a.length);
             cpu.write(bb, 0, b, 0, b.length);
             cpu.write(bc, 0, c, 0, c.length);
-            cpu.gemm(tb, ta, n, m, k, alpha, bb, 0, ldb, strideB, ba, 0, lda, strideA, beta, bc, 0, ldc, strideC, batch);
+            // Column-major C = op(A)·op(B) is row-major Cᵀ = op(B)ᵀ·op(A)ᵀ: B first, m and n swapped.
+            GemmShape s = new GemmShape(tb, ta, n, m, k, ldb, lda, ldc, strideB, strideA, strideC, batch);
+            cpu.gemm(s, alpha, bb, 0, ba, 0, beta, bc, 0);
             float[] out = new float[c.length];
             cpu.read(bc, 0, out, 0, out.length);
             return out;

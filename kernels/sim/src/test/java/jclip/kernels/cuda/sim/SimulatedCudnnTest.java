@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import jclip.kernels.BatchNormShape;
 import jclip.kernels.Buffer;
 import jclip.kernels.Conv2dShape;
 import jclip.kernels.DType;
@@ -269,6 +270,7 @@ class SimulatedCudnnTest extends SimulatedGpuTest {
 
     private static final int N = 3, C = 4, H = 5, W = 7, HW = H * W;
     private static final float EPS = 1e-5f, MOMENTUM = 0.1f;
+    private static final BatchNormShape BN = new BatchNormShape(N, C, HW, EPS, MOMENTUM);
 
     @Test
     void batchNormTrainingMatchesTheReference() {
@@ -282,7 +284,7 @@ class SimulatedCudnnTest extends SimulatedGpuTest {
         float[] wantSave = new float[C], wantInv = new float[C];
         try (Buffer bx = buffer(x); Buffer bg = buffer(gamma); Buffer bb = buffer(beta); Buffer bm = buffer(wantMean);
                 Buffer bv = buffer(wantVar); Buffer by = buffer(wantY); Buffer bs = buffer(wantSave); Buffer bi = buffer(wantInv)) {
-            CPU.batchNormTraining(bx, bg, bb, EPS, MOMENTUM, bm, bv, by, bs, bi, N, C, HW);
+            CPU.batchNormTraining(BN, bx, bg, bb, bm, bv, by, bs, bi);
             CPU.read(by, 0, wantY, 0, wantY.length);
             CPU.read(bm, 0, wantMean, 0, C);
             CPU.read(bv, 0, wantVar, 0, C);
@@ -307,7 +309,7 @@ class SimulatedCudnnTest extends SimulatedGpuTest {
         float[] want = new float[x.length];
         try (Buffer bx = buffer(x); Buffer bg = buffer(gamma); Buffer bb = buffer(beta); Buffer bm = buffer(mean);
                 Buffer bv = buffer(var); Buffer by = buffer(want)) {
-            CPU.batchNormEval(bx, bg, bb, EPS, bm, bv, by, N, C, HW);
+            CPU.batchNormEval(BN, bx, bg, bb, bm, bv, by);
             CPU.read(by, 0, want, 0, want.length);
         }
         assertClose(blend(0.5f, want, 2f, y0), downloadFloats(y, x.length), 1e-5, "");
@@ -319,7 +321,7 @@ class SimulatedCudnnTest extends SimulatedGpuTest {
         float[] save = new float[C], inv = new float[C];
         try (Buffer bx = buffer(x); Buffer bg = buffer(gamma); Buffer bb = buffer(randoms(C)); Buffer bm = buffer(new float[C]);
                 Buffer bv = buffer(positive(C)); Buffer by = buffer(new float[x.length]); Buffer bs = buffer(save); Buffer bi = buffer(inv)) {
-            CPU.batchNormTraining(bx, bg, bb, EPS, MOMENTUM, bm, bv, by, bs, bi, N, C, HW);
+            CPU.batchNormTraining(BN, bx, bg, bb, bm, bv, by, bs, bi);
             CPU.read(bs, 0, save, 0, C);
             CPU.read(bi, 0, inv, 0, C);
         }
@@ -331,7 +333,7 @@ class SimulatedCudnnTest extends SimulatedGpuTest {
         float[] wantDx = new float[x.length], wantGamma = dGamma0.clone(), wantBeta = dBeta0.clone();
         try (Buffer bx = buffer(x); Buffer bdy = buffer(dy); Buffer bs = buffer(save); Buffer bi = buffer(inv);
                 Buffer bg = buffer(gamma); Buffer bdx = buffer(wantDx); Buffer bgg = buffer(wantGamma); Buffer bgb = buffer(wantBeta)) {
-            CPU.batchNormTrainingBackward(bx, bdy, bs, bi, bg, bdx, bgg, bgb, N, C, HW);
+            CPU.batchNormTrainingBackward(BN, bx, bdy, bs, bi, bg, bdx, bgg, bgb);
             CPU.read(bdx, 0, wantDx, 0, wantDx.length);
             CPU.read(bgg, 0, wantGamma, 0, C);
             CPU.read(bgb, 0, wantBeta, 0, C);
