@@ -57,9 +57,9 @@ if [ ! -f "$ORT_JAR" ]; then
     log "fetching ONNX Runtime $ORT_VERSION"
     mvn -B -q -N dependency:copy -Dartifact=com.microsoft.onnxruntime:onnxruntime:$ORT_VERSION -DoutputDirectory="$ROOT/$CACHE"
 fi
-# Rebuilt when any source is newer than a jar, so that a rerun after a change never times old code.
+# Rebuilt when any source is newer than the jars (one package run writes jclip.jar, then the bench
+# jar), so that a rerun after a change never times old code.
 if [ ! -f clip/target/jclip.jar ] || [ ! -f "$BENCH_JAR" ] \
-        || [ -n "$(find . -path ./bench/compare -prune -o -path '*/src/*' -newer "$BENCH_JAR" -print -quit)" ] \
         || [ -n "$(find . -path '*/src/*' -newer clip/target/jclip.jar -print -quit)" ]; then
     need_mvn "build jclip"
     log "building jclip"

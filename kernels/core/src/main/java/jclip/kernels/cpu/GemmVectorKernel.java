@@ -330,7 +330,10 @@ final class GemmVectorKernel implements GemmMicroKernel {
     }
 
     // The eight-row tiles, for 512-bit vectors. Written out, not looped over rows: C2 keeps named
-    // vector locals in registers, but an array of accumulators would live on the heap.
+    // vector locals in registers, but an array of accumulators would live on the heap. The packed and
+    // the in-place tile stay two loops: one loop with a row and a depth stride (the packed panel's
+    // constant offsets becoming variables) was 12-19 % slower (2026-12-05, JMH back to back, two
+    // pairs: 1024^3 309/299 -> 264/242 GFLOP/s, ViT MLP 768x3072 282/288 -> 243/247).
     private static void compute8(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, float beta) {
         FloatVector c00 = FloatVector.broadcast(S, 0f), c01 = c00;
         FloatVector c10 = c00, c11 = c00;
