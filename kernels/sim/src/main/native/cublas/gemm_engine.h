@@ -3,14 +3,10 @@
 // calls and the cuDNN stand-in's convolutions (im2col) both run on it, as the real cuDNN runs on
 // cuBLAS-like kernels.
 //
-// Structure (GotoBLAS/BLIS): for each KC-deep slice, a KC x NC block of op(B) is packed into
-// NR-wide panels and each MC x KC block of op(A) into MR-tall panels, both as float; a 16 x 6
-// register tile (MR x NR) then runs over the packed panels with unit-stride loads whatever the
-// transposes and leading dimensions are. MR = 16 floats is two 8-wide vectors: with NR = 6 that is
-// 12 accumulators, which fits AVX2's 16 vector registers beside the A and B operands. The tile
-// function is compiled twice (x86-64-v3 = AVX2 + FMA, and baseline SSE2) and chosen at load time.
-// KC = 256 keeps an A panel (16 KiB) and a B panel (6 KiB) in L1/L2; MC = 128 keeps the packed A
-// block (128 KiB) in L2; NC = 2048 bounds the packed B block at 2 MiB.
+// Structure: a plain loop (widen op(A) to float once, then one column of C at a time), not a tuned
+// GEMM: the simulator's products are test-sized, and a packed, register-tiled engine measured
+// only a few seconds faster over the whole simulated-GPU suite (bench/RESULTS.md, "The simulated
+// GPU").
 //
 // Threads: products with enough work are cut into column ranges (whole NR panels) that worker
 // threads (one per CPU this process may use, started per call) pull off a shared counter; a batch
@@ -24,7 +20,6 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <system_error>
@@ -61,9 +56,10 @@ struct GemmProblem {
 
 namespace gemm_detail {
 
-constexpr int MR = 16, NR = 6, KC = 256, MC = 128, NC = 2048;
+// Column ranges handed to threads are whole multiples of NR columns.
+constexpr int NR = 6;
 constexpr long MIN_PARALLEL_WORK = 1L << 22;
-// A column range handed to a thread is at least this many panels, so that packing op(A), which
+// A column range handed to a thread is at least this many panels, so that widening op(A), which
 // every range repeats, stays small beside the multiply.
 constexpr int MIN_PANELS_PER_TASK = 4;
 
@@ -102,89 +98,22 @@ inline void round_inputs(float *p, long count, InputRounding rounding) {
     }
 }
 
-// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall panels: panel q holds
-// dst[(q*kc + p)*MR + r]; rows past mc are zero. The loop order follows A's contiguous direction.
+// Copies rows [0, rows) x columns [col0, col0 + cols) of op(X) into dst as column-major float.
 template <class T>
-void pack_a(const Operand &a, int i0, int mc, int p0, int kc, float *dst) {
-    const T *base = static_cast<const T *>(a.data);
-    for (int q = 0; q * MR < mc; ++q) {
-        int rows = std::min(MR, mc - q * MR);
-        long first = i0 + q * MR;
-        float *panel = dst + static_cast<long>(q) * kc * MR;
-        if (rows < MR) std::fill(panel, panel + static_cast<long>(kc) * MR, 0.0f);
-        if (a.transposed) {
-            for (int r = 0; r < rows; ++r) {
-                const T *row = base + (first + r) * a.ld + p0;
-                for (int p = 0; p < kc; ++p) panel[p * MR + r] = to_float(row[p]);
-            }
-        } else {
-            for (int p = 0; p < kc; ++p) {
-                const T *col = base + (p0 + p) * a.ld + first;
-                for (int r = 0; r < rows; ++r) panel[p * MR + r] = to_float(col[r]);
-            }
-        }
-    }
+void widen(const Operand &x, long rows, long col0, long cols, float *__restrict dst) {
+    const T *base = static_cast<const T *>(x.data);
+    for (long j = 0; j < cols; ++j)
+        for (long i = 0; i < rows; ++i)
+            dst[i + j * rows] = to_float(x.transposed ? base[(col0 + j) + i * x.ld] : base[i + (col0 + j) * x.ld]);
 }
 
-// Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-wide panels:
-// dst[(q*kc + p)*NR + c]; columns past nc are zero.
-template <class T>
-void pack_b(const Operand &b, int p0, int kc, int j0, int nc, float *dst) {
-    const T *base = static_cast<const T *>(b.data);
-    for (int q = 0; q * NR < nc; ++q) {
-        int cols = std::min(NR, nc - q * NR);
-        float *panel = dst + static_cast<long>(q) * kc * NR;
-        if (cols < NR) std::fill(panel, panel + static_cast<long>(kc) * NR, 0.0f);
-        if (b.transposed) {
-            for (int p = 0; p < kc; ++p) {
-                const T *row = base + (p0 + p) * b.ld + j0 + q * NR;
-                for (int c = 0; c < cols; ++c) panel[p * NR + c] = to_float(row[c]);
-            }
-        } else {
-            for (int c = 0; c < cols; ++c) {
-                const T *col = base + (j0 + q * NR + c) * b.ld + p0;
-                for (int p = 0; p < kc; ++p) panel[p * NR + c] = to_float(col[p]);
-            }
-        }
+inline void widen_any(const Operand &x, long rows, long col0, long cols, float *dst, InputRounding rounding) {
+    switch (x.type) {
+    case Element::F32: widen<float>(x, rows, col0, cols, dst); break;
+    case Element::BF16: widen<BFloat16>(x, rows, col0, cols, dst); break;
+    case Element::F16: widen<_Float16>(x, rows, col0, cols, dst); break;
     }
-}
-
-inline void pack_a_any(const Operand &a, int i0, int mc, int p0, int kc, float *dst) {
-    switch (a.type) {
-    case Element::F32: pack_a<float>(a, i0, mc, p0, kc, dst); break;
-    case Element::BF16: pack_a<BFloat16>(a, i0, mc, p0, kc, dst); break;
-    case Element::F16: pack_a<_Float16>(a, i0, mc, p0, kc, dst); break;
-    }
-}
-
-inline void pack_b_any(const Operand &b, int p0, int kc, int j0, int nc, float *dst) {
-    switch (b.type) {
-    case Element::F32: pack_b<float>(b, p0, kc, j0, nc, dst); break;
-    case Element::BF16: pack_b<BFloat16>(b, p0, kc, j0, nc, dst); break;
-    case Element::F16: pack_b<_Float16>(b, p0, kc, j0, nc, dst); break;
-    }
-}
-
-typedef float Vec8 __attribute__((vector_size(32)));
-
-// tile[c*MR + r] = sum over p of a[p*MR + r] * b[p*NR + c]. fp-contract lets the compiler fuse the
-// multiply-add into an FMA where the target has one (-std=c++17 turns contraction off otherwise).
-__attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
-static void multiply_panels(int kc, const float *__restrict a, const float *__restrict b,
-                            float *__restrict tile) {
-    Vec8 acc[NR][2] = {};
-    for (int p = 0; p < kc; ++p) {
-        Vec8 a0, a1;
-        std::memcpy(&a0, a + p * MR, sizeof a0);
-        std::memcpy(&a1, a + p * MR + 8, sizeof a1);
-        const float *bp = b + p * NR;
-#pragma GCC unroll 6  // fully: only then do the accumulators stay in registers
-        for (int c = 0; c < NR; ++c) {
-            acc[c][0] += a0 * bp[c];
-            acc[c][1] += a1 * bp[c];
-        }
-    }
-    std::memcpy(tile, acc, sizeof acc);
+    round_inputs(dst, rows * cols, rounding);
 }
 
 struct AlignedFree {
@@ -199,7 +128,10 @@ inline Buffer allocate(long floats) {
     return Buffer(p);
 }
 
-// Columns [j_begin, j_end) of one product whose C is float.
+// Columns [j_begin, j_end) of one product whose C is float. op(A) is widened to float once; each
+// column of C is then a sum of op(A)'s columns scaled by one column of op(B) (the axpy form, which
+// the compiler vectorises without reordering any sum).
+__attribute__((optimize("tree-vectorize")))
 inline void multiply_columns(const GemmProblem &g, int j_begin, int j_end, InputRounding rounding) {
     float *c = static_cast<float *>(g.c);
     if (g.k == 0 || g.alpha == 0.0f) {
@@ -208,42 +140,19 @@ inline void multiply_columns(const GemmProblem &g, int j_begin, int j_end, Input
             for (long i = 0; i < g.m; ++i) c[i + j * g.ldc] = g.beta == 0.0f ? 0.0f : g.beta * c[i + j * g.ldc];
         return;
     }
-    int kc_max = std::min(KC, g.k);
-    int nc_max = std::min(NC, (j_end - j_begin + NR - 1) / NR * NR);
-    Buffer packed_a = allocate(static_cast<long>(std::min(MC, (g.m + MR - 1) / MR * MR)) * kc_max);
-    Buffer packed_b = allocate(static_cast<long>(nc_max) * kc_max);
-    alignas(64) float tile[MR * NR];
-    for (int jc = j_begin; jc < j_end; jc += NC) {
-        int nc = std::min(NC, j_end - jc);
-        for (int pc = 0; pc < g.k; pc += KC) {
-            int kc = std::min(KC, g.k - pc);
-            pack_b_any(g.b, pc, kc, jc, nc, packed_b.get());
-            round_inputs(packed_b.get(), static_cast<long>((nc + NR - 1) / NR * NR) * kc, rounding);
-            for (int ic = 0; ic < g.m; ic += MC) {
-                int mc = std::min(MC, g.m - ic);
-                pack_a_any(g.a, ic, mc, pc, kc, packed_a.get());
-                round_inputs(packed_a.get(), static_cast<long>((mc + MR - 1) / MR * MR) * kc, rounding);
-                for (int jr = 0; jr < nc; jr += NR) {
-                    int cols = std::min(NR, nc - jr);
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int rows = std::min(MR, mc - ir);
-                        multiply_panels(kc, packed_a.get() + static_cast<long>(ir) * kc,
-                                        packed_b.get() + static_cast<long>(jr) * kc, tile);
-                        for (int cc = 0; cc < cols; ++cc) {
-                            float *dst = c + (ic + ir) + static_cast<long>(jc + jr + cc) * g.ldc;
-                            const float *t = tile + cc * MR;
-                            if (pc > 0) {
-                                for (int r = 0; r < rows; ++r) dst[r] += g.alpha * t[r];
-                            } else if (g.beta == 0.0f) {
-                                for (int r = 0; r < rows; ++r) dst[r] = g.alpha * t[r];
-                            } else {
-                                for (int r = 0; r < rows; ++r) dst[r] = g.alpha * t[r] + g.beta * dst[r];
-                            }
-                        }
-                    }
-                }
-            }
+    Buffer a = allocate(static_cast<long>(g.m) * g.k), b = allocate(g.k), sum = allocate(g.m);
+    widen_any(g.a, g.m, 0, g.k, a.get(), rounding);
+    for (long j = j_begin; j < j_end; ++j) {
+        widen_any(g.b, g.k, j, 1, b.get(), rounding);
+        float *__restrict s = sum.get();
+        std::fill(s, s + g.m, 0.0f);
+        for (long p = 0; p < g.k; ++p) {
+            const float *__restrict column = a.get() + p * g.m;
+            float bp = b[p];
+            for (long i = 0; i < g.m; ++i) s[i] += column[i] * bp;
         }
+        float *dst = c + j * g.ldc;
+        for (long i = 0; i < g.m; ++i) dst[i] = g.beta == 0.0f ? g.alpha * s[i] : g.alpha * s[i] + g.beta * dst[i];
     }
 }
 
@@ -290,7 +199,7 @@ inline void run_tasks(const std::vector<Task> &tasks, int threads, InputRounding
 inline void gemm(const GemmProblem *problems, long count, InputRounding rounding) {
     using namespace gemm_detail;
     // A product with a half-precision C accumulates into a float scratch C, converted at the end,
-    // so that KC slices add up in float as they would in a GPU's registers.
+    // as a GPU accumulates in float registers.
     std::vector<GemmProblem> work(problems, problems + count);
     std::vector<Buffer> scratch(count);
     double total = 0;
