@@ -5,21 +5,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import jclip.kernels.AdamWStep;
 import jclip.tensor.Autograd;
+import jclip.tensor.Flat;
 import jclip.tensor.FusedOps;
-import jclip.tensor.MemoryScope;
 import jclip.tensor.Tensor;
 
 /**
  * AdamW with decoupled weight decay, one fused kernel per parameter. The CLIP paper's settings
  * are β1 = 0.9, β2 = 0.98, ε = 1e-6; weight decay applies only where {@code decays} says.
+ *
+ * <p>The parameters and both moments each lie in one {@link Flat} storage (the constructor packs the
+ * parameters' data, values and tensors unchanged), which saves the heap regions hundreds of
+ * separate arrays would waste (Flat). Gradients stay separate buffers, made in each backward and
+ * freed by zeroGrad, so that they never coexist with all of a forward's activations.
  */
 public final class AdamW implements AutoCloseable {
     private final List<String> names = new ArrayList<>();
     private final List<Tensor> params = new ArrayList<>();
     private final List<Boolean> decay = new ArrayList<>();
-    private final List<Tensor> exp = new ArrayList<>();
-    private final List<Tensor> expSq = new ArrayList<>();
+    private final List<Tensor> exp, expSq;
     private final float beta1, beta2, eps, weightDecay;
     private int step;
 
@@ -32,9 +37,10 @@ public final class AdamW implements AutoCloseable {
             names.add(name);
             params.add(p);
             decay.add(decays.test(name));
-            exp.add(MemoryScope.untracked(p.zerosLike()));
-            expSq.add(MemoryScope.untracked(p.zerosLike()));
         });
+        Flat.pack(params);
+        exp = Flat.zerosLike(params);
+        expSq = Flat.zerosLike(params);
     }
 
     /**
@@ -49,12 +55,12 @@ public final class AdamW implements AutoCloseable {
     /** One update with learning rate lr; parameters without a gradient are left alone. */
     public void step(float lr) {
         step++;
+        AdamWStep decayed = new AdamWStep(lr, beta1, beta2, eps, weightDecay, step), plain = new AdamWStep(lr, beta1, beta2, eps, 0f, step);
         try (Autograd.NoGrad g = Autograd.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 Tensor grad = params.get(i).grad();
                 if (grad == null) continue;
-                FusedOps.adamW(params.get(i), grad, exp.get(i), expSq.get(i), lr, beta1, beta2, eps,
-                        decay.get(i) ? weightDecay : 0f, step);
+                FusedOps.adamW(decay.get(i) ? decayed : plain, params.get(i), grad, exp.get(i), expSq.get(i));
             }
         }
     }

@@ -17,4 +17,9 @@ public final class Linear extends Layer {
     public Tensor forward(Tensor x) {
         return x.linear(weight, bias);
     }
+
+    /** residual + forward(x), the residual accumulated by the GEMM (Tensor.linear). */
+    public Tensor forward(Tensor x, Tensor residual) {
+        return x.linear(weight, bias, residual);
+    }
 }

@@ -17,4 +17,9 @@ public final class Mlp extends Layer {
     public Tensor forward(Tensor x) {
         return cProj.forward(cFc.forward(x).quickGelu());
     }
+
+    /** residual + forward(x) in the last projection's GEMM. */
+    public Tensor forward(Tensor x, Tensor residual) {
+        return cProj.forward(cFc.forward(x).quickGelu(), residual);
+    }
 }

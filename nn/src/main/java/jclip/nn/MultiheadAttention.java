@@ -30,7 +30,17 @@ public final class MultiheadAttention extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        return outProj.forward(mergedHeads(x));
+    }
+
+    /** residual + forward(x) in the output projection's GEMM. */
+    public Tensor forward(Tensor x, Tensor residual) {
+        return outProj.forward(mergedHeads(x), residual);
+    }
+
+    /** The heads' outputs, merged, before the output projection. */
+    private Tensor mergedHeads(Tensor x) {
         Tensor[] qkv = Attention.splitQkv(x.linear(inProjWeight, inProjBias), heads);
-        return outProj.forward(Attention.mergeHeads(Functional.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], causal)));
+        return Attention.mergeHeads(Functional.scaledDotProductAttention(qkv[0], qkv[1], qkv[2], causal));
     }
 }

@@ -19,7 +19,8 @@ public final class ResidualAttentionBlock extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        x = x.add(attn.forward(ln1.forward(x)));
-        return x.add(mlp.forward(ln2.forward(x)));
+        // Each residual add is the accumulator of the projection's GEMM before it: no pass of its own.
+        x = attn.forward(ln1.forward(x), x);
+        return mlp.forward(ln2.forward(x), x);
     }
 }

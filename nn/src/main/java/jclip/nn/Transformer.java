@@ -58,8 +58,15 @@ public final class Transformer extends Layer {
     @Override
     public Tensor forward(Tensor x) {
         if (!Autograd.isEnabled()) return inference(x);
-        for (ResidualAttentionBlock b : blocks) x = checkpointing ? Autograd.checkpoint(b::forward, x) : b.forward(x);
-        return x;
+        // The blocks' activations and outputs are internal: backward frees each once it has used it.
+        MemoryScope scope = MemoryScope.open();
+        try {
+            for (ResidualAttentionBlock b : blocks) x = checkpointing ? Autograd.checkpoint(b::forward, x) : b.forward(x);
+        } catch (RuntimeException | Error e) {
+            scope.close();
+            throw e;
+        }
+        return scope.closeIntoGraph(x);
     }
 
     /**

@@ -144,6 +144,7 @@ public final class Autograd {
                     }
                 }
                 grad.close();
+                if (t.graphOwned) t.close();
             }
         }
     }

@@ -1,5 +1,6 @@
 package jclip.tensor;
 
+import jclip.kernels.BinaryOp;
 import jclip.kernels.DType;
 import jclip.kernels.GemmShape;
 
@@ -123,10 +124,19 @@ final class MatmulOps {
      * {@link Autocast} x and weight are cast and the F32 bias is added in float.
      */
     static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        return affine(Autocast.operand(x), Autocast.operand(weight), bias);
+        return affine(Autocast.operand(x), Autocast.operand(weight), bias, null);
     }
 
-    private static Tensor affine(Tensor x, Tensor weight, Tensor bias) {
+    /**
+     * residual + x·weightᵀ + bias with the residual as the GEMM's accumulator: a transformer's
+     * residual add without its own pass over memory, and without keeping the projection's output
+     * alive for the graph beside the sum.
+     */
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias, Tensor residual) {
+        return affine(Autocast.operand(x), Autocast.operand(weight), bias, residual);
+    }
+
+    private static Tensor affine(Tensor x, Tensor weight, Tensor bias, Tensor residual) {
         DType inputs = inputType(x, weight, "linear");
         PointwiseOps.requireSameDevice("linear", x, bias);
         if (weight.ndim() != 2 || weight.size(1) != x.size(-1))
@@ -138,11 +148,22 @@ final class MatmulOps {
         int rows = x.numel() / Math.max(in, 1);
         int[] outShape = x.shape();
         outShape[outShape.length - 1] = outF;
+        if (residual != null) {
+            PointwiseOps.requireF32(residual, "linear's residual");
+            PointwiseOps.requireSameDevice("linear", x, residual);
+            if (!java.util.Arrays.equals(residual.shapeRef(), outShape))
+                throw new IllegalArgumentException("linear: residual " + Shape.str(residual.shapeRef()) + " does not match the output "
+                        + Shape.str(outShape));
+        }
         Tensor out = Tensor.empty(x.device(), DType.F32, outShape);
         Tensor xc = x.contiguous();
         Operand w = operand(weight.transpose(0, 1));
         float beta = 0f;
-        if (bias != null) {
+        if (residual != null) {
+            out.copyFrom(residual);
+            if (bias != null) PointwiseOps.binaryInto(BinaryOp.ADD, out, bias, out);
+            beta = 1f;
+        } else if (bias != null) {
             out.kernels().copy(new int[] {rows, outF}, bias.buffer(), bias.offset, new int[] {0, bias.strides[0]},
                     out.buffer(), 0, new int[] {outF, 1});
             beta = 1f;
@@ -155,7 +176,8 @@ final class MatmulOps {
             return new Tensor[] {
                     x.requiresGrad() ? product(gc, weight).reshape(x.shapeRef()) : null,
                     weight.requiresGrad() ? product(gc.transpose(0, 1), xc.reshape(rows, in)) : null,
-                    bias != null && bias.requiresGrad() ? g2.sum(0, false) : null};
-        }, x, weight, bias);
+                    bias != null && bias.requiresGrad() ? g2.sum(0, false) : null,
+                    residual != null && residual.requiresGrad() ? g : null};
+        }, x, weight, bias, residual);
     }
 }

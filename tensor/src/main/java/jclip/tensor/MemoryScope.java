@@ -72,6 +72,30 @@ public final class MemoryScope implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Closes this scope keeping {@code result} (as {@link #keep} does) and hands every other tensor
+     * it owns to the autograd graph: they move to the enclosing scope, marked so that backward closes
+     * each as soon as its node has run, when no later node can read it. For a module's internals,
+     * which nothing outside the module holds: a deep model's backward then frees the activations as
+     * it goes instead of holding all of them, with all the gradients, until the step's scope closes.
+     * Such a graph supports one backward (a second one finds its internals closed, and says so).
+     */
+    public Tensor closeIntoGraph(Tensor result) {
+        if (closed) throw new IllegalStateException("memory scope already closed");
+        if (stack.peek() != this) throw new IllegalStateException("memory scopes must be closed innermost first");
+        keep(result);
+        MemoryScope parent = parent();
+        for (Tensor t : owned) {
+            if (t.scope != this) continue;
+            t.graphOwned = true;
+            if (parent != null) parent.adopt(t);
+            else t.scope = null;
+        }
+        owned.clear();
+        close();
+        return result;
+    }
+
     private MemoryScope parent() {
         boolean seen = false;
         for (MemoryScope s : stack) {

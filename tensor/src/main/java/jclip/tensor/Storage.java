@@ -30,6 +30,11 @@ final class Storage {
         references++;
     }
 
+    /** Whether more than one tensor refers to this storage (views, aliases). */
+    synchronized boolean isShared() {
+        return references > 1;
+    }
+
     synchronized void release() {
         if (--references == 0) {
             free.closed = true;

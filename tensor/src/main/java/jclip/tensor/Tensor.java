@@ -33,6 +33,8 @@ public final class Tensor implements AutoCloseable {
     private boolean requiresGrad;
     private Autograd.Node node;
     private Tensor grad;
+    /** Set by {@link MemoryScope#closeIntoGraph}: backward closes this tensor once its node has run. */
+    boolean graphOwned;
 
     Tensor(Storage storage, int offset, int[] shape, int[] strides) {
         storage.retain();
@@ -449,6 +451,8 @@ public final class Tensor implements AutoCloseable {
 
     /** this · weightᵀ + bias; weight [out, in], bias [out] or null. */
     public Tensor linear(Tensor weight, Tensor bias) { return MatmulOps.linear(this, weight, bias); }
+    /** residual + this·weightᵀ + bias, the residual accumulated by the GEMM itself (bias may be null). */
+    public Tensor linear(Tensor weight, Tensor bias, Tensor residual) { return MatmulOps.linear(this, weight, bias, residual); }
 
     // ---------------------------------------------------------------------------------------
     // shape and views

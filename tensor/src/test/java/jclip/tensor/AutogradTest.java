@@ -10,6 +10,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class AutogradTest {
+    /** A module's internals handed to the graph are freed by backward as it goes, and gradients are unchanged. */
+    @Test
+    void internalsHandedToTheGraphAreFreedAsBackwardUsesThem() {
+        Tensor x = Tensor.of(new float[] {0.5f, -1, 2}, 3).requiresGrad(true);
+        Tensor w = Tensor.of(new float[] {3, 1, -2}, 3).requiresGrad(true);
+        try (MemoryScope step = MemoryScope.open()) {
+            Tensor hidden, squared, y;
+            MemoryScope module = MemoryScope.open();
+            hidden = x.mul(w).tanh();           // read by its own backward (tanh saves its output)
+            squared = hidden.mul(hidden);        // read by nothing after its node
+            y = module.closeIntoGraph(squared.add(x).exp());
+            Tensor loss = y.sum();
+            assertFalse(hidden.isClosed(), "alive until backward reaches it");
+            long before = jclip.kernels.cpu.CpuKernels.INSTANCE.memory().liveBuffers();
+            loss.backward();
+            assertTrue(hidden.isClosed() && squared.isClosed(), "internals closed by backward");
+            assertFalse(y.isClosed(), "the result stays the caller's");
+            // Two gradients (x, w) added, four internals (x·w, tanh, its square, + x) gone.
+            assertTrue(jclip.kernels.cpu.CpuKernels.INSTANCE.memory().liveBuffers() <= before - 2,
+                    "live buffers " + jclip.kernels.cpu.CpuKernels.INSTANCE.memory().liveBuffers() + ", before backward " + before);
+            float[] xs = {0.5f, -1, 2}, ws = {3, 1, -2}, gx = x.grad().toFloatArray(), gw = w.grad().toFloatArray();
+            for (int i = 0; i < 3; i++) {
+                double h = Math.tanh(xs[i] * ws[i]), e = Math.exp(h * h + xs[i]), dh = e * 2 * h * (1 - h * h);
+                assertEquals(dh * ws[i] + e, gx[i], 1e-4 * Math.abs(e), "dx " + i);
+                assertEquals(dh * xs[i], gw[i], 1e-4 * Math.abs(e), "dw " + i);
+            }
+            IllegalStateException again = assertThrows(IllegalStateException.class, loss::backward);
+            assertTrue(again.getMessage().contains("closed"), again.getMessage());
+        }
+        x.close();
+        w.close();
+    }
+
     @Test
     void gradientsAccumulateOverPathsAndCalls() {
         Tensor x = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);

@@ -139,7 +139,13 @@ class OpsTest {
                 op("matmul batched of a transpose", x -> x[0].matmul(x[1].transpose(-1, -2)),
                         r -> Ref.matmul(r[0], Ref.permute(r[1], 0, 2, 1)), new int[] {3, 17, 11}, new int[] {3, 19, 11}),
                 op("linear 9x21 to 13", x -> x[0].linear(x[1], x[2]),
-                        r -> Ref.zip(Ref.matmul(r[0], Ref.transpose2(r[1])), r[2], Double::sum), new int[] {9, 21}, new int[] {13, 21}, new int[] {13})};
+                        r -> Ref.zip(Ref.matmul(r[0], Ref.transpose2(r[1])), r[2], Double::sum), new int[] {9, 21}, new int[] {13, 21}, new int[] {13}),
+                op("linear onto a residual", x -> x[0].linear(x[1], x[2], x[3]),
+                        r -> Ref.zip(Ref.zip(Ref.matmul(r[0], Ref.transpose2(r[1])), r[2], Double::sum), r[3], Double::sum),
+                        new int[] {2, 3, 5}, new int[] {4, 5}, new int[] {4}, new int[] {2, 3, 4}),
+                op("linear onto a residual, no bias", x -> x[0].linear(x[1], null, x[2]),
+                        r -> Ref.zip(Ref.matmul(r[0], Ref.transpose2(r[1])), r[2], Double::sum),
+                        new int[] {9, 21}, new int[] {13, 21}, new int[] {9, 13})};
     }
 
     static OpCheck[] shapes() {

@@ -170,7 +170,11 @@ public interface Kernels {
     void contrastiveBackward(Buffer a, int aOffset, Buffer b, int bOffset, int n, int m, int d, float scale,
             Buffer lseRows, Buffer lseCols, int diagonalOffset, float coefficient, Buffer ga, Buffer gb, Buffer gScale);
 
-    /** One fused AdamW step in place on param, m and v (see jclip.kernels.cpu.AdamW); t counts from 1. */
-    void adamW(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
-            float eps, float weightDecay, int t);
+    /**
+     * One fused AdamW step in place on n elements of param, m and v from their offsets, with the
+     * gradient's n from its own (see jclip.kernels.cpu.AdamW): an optimizer keeps all parameters'
+     * moments in one buffer.
+     */
+    void adamW(AdamWStep step, Buffer param, int paramOffset, Buffer grad, int gradOffset, Buffer m, int mOffset,
+            Buffer v, int vOffset, int n);
 }

@@ -1,5 +1,7 @@
 package jclip.kernels.cpu;
 
+import jclip.kernels.AdamWStep;
+
 /**
  * One fused AdamW update (Loshchilov and Hutter), in place on p, m and v, all [n]:
  * <pre>
@@ -13,22 +15,17 @@ package jclip.kernels.cpu;
 public final class AdamW {
     private AdamW() {}
 
-    public static void step(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2,
-            float eps, float weightDecay, int t) {
-        if (t < 1) throw new IllegalArgumentException("AdamW step count starts at 1, got " + t);
-        float decay = 1 - lr * weightDecay;
-        double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
-        float stepSize = (float) (lr / c1);
-        float invSqrtC2 = (float) (1 / Math.sqrt(c2));
-        float b1c = 1 - beta1, b2c = 1 - beta2;
+    public static void step(AdamWStep s, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n) {
+        float decay = s.decay(), stepSize = s.stepSize(), invSqrtC2 = s.invSqrtC2(), eps = s.eps();
+        float beta1 = s.beta1(), beta2 = s.beta2(), b1c = 1 - beta1, b2c = 1 - beta2;
         Parallel.forRange(n, 16, (from, to) -> {
             for (int i = from; i < to; i++) {
-                float gi = g[i];
-                float mi = beta1 * m[i] + b1c * gi;
-                float vi = beta2 * v[i] + b2c * gi * gi;
-                m[i] = mi;
-                v[i] = vi;
-                p[i] = p[i] * decay - stepSize * mi / ((float) Math.sqrt(vi) * invSqrtC2 + eps);
+                float gi = g[gOff + i];
+                float mi = beta1 * m[mOff + i] + b1c * gi;
+                float vi = beta2 * v[vOff + i] + b2c * gi * gi;
+                m[mOff + i] = mi;
+                v[vOff + i] = vi;
+                p[pOff + i] = p[pOff + i] * decay - stepSize * mi / ((float) Math.sqrt(vi) * invSqrtC2 + eps);
             }
         });
     }

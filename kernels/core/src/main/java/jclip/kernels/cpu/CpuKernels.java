@@ -1,5 +1,6 @@
 package jclip.kernels.cpu;
 
+import jclip.kernels.AdamWStep;
 import jclip.kernels.AttentionShape;
 import jclip.kernels.BatchNormShape;
 import jclip.kernels.BinaryOp;
@@ -293,8 +294,8 @@ public final class CpuKernels implements Kernels {
     }
 
     @Override
-    public void adamW(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
-            float eps, float weightDecay, int t) {
-        AdamW.step(f(param), f(grad), f(m), f(v), n, lr, beta1, beta2, eps, weightDecay, t);
+    public void adamW(AdamWStep step, Buffer param, int paramOffset, Buffer grad, int gradOffset, Buffer m, int mOffset,
+            Buffer v, int vOffset, int n) {
+        AdamW.step(step, f(param), paramOffset, f(grad), gradOffset, f(m), mOffset, f(v), vOffset, n);
     }
 }

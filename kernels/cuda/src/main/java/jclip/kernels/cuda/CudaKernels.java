@@ -1,5 +1,6 @@
 package jclip.kernels.cuda;
 
+import jclip.kernels.AdamWStep;
 import jclip.kernels.AttentionShape;
 import jclip.kernels.BatchNormShape;
 import jclip.kernels.BinaryOp;
@@ -280,9 +281,9 @@ public final class CudaKernels implements Kernels {
     }
 
     @Override
-    public void adamW(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2, float eps,
-            float weightDecay, int t) {
-        adamW.adamW(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, t);
+    public void adamW(AdamWStep step, Buffer param, int paramOffset, Buffer grad, int gradOffset, Buffer m, int mOffset,
+            Buffer v, int vOffset, int n) {
+        adamW.adamW(step, param, paramOffset, grad, gradOffset, m, mOffset, v, vOffset, n);
     }
 
     private CudaBuffer buffer(Buffer b, String user) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
+import jclip.kernels.AdamWStep;
 import jclip.kernels.BinaryOp;
 import jclip.kernels.Buffer;
 import jclip.kernels.DType;
@@ -364,10 +365,11 @@ class CudaKernelsTest {
         Random r = new Random(13);
         for (int n : SIZES)
             for (int t : new int[] {1, 7}) {
+                // Each operand at its own offset, as an optimizer's flat storages place them.
                 check("adamW n=" + n + " t=" + t, ELEMENTWISE,
-                        (k, b) -> k.adamW(b[0], b[1], b[2], b[3], n, 1e-3f, 0.9f, 0.98f, 1e-6f, 0.2f, t),
-                        f32("param", uniform(r, n, -1, 1)), f32("grad", uniform(r, n, -1, 1)),
-                        f32("m", uniform(r, n, -0.1, 0.1)), f32("v", uniform(r, n, 1e-4, 1e-2)));
+                        (k, b) -> k.adamW(new AdamWStep(1e-3f, 0.9f, 0.98f, 1e-6f, 0.2f, t), b[0], 1, b[1], 2, b[2], 3, b[3], 0, n),
+                        f32("param", uniform(r, n + 1, -1, 1)), f32("grad", uniform(r, n + 2, -1, 1)),
+                        f32("m", uniform(r, n + 3, -0.1, 0.1)), f32("v", uniform(r, n, 1e-4, 1e-2)));
             }
     }
 
@@ -384,7 +386,7 @@ class CudaKernelsTest {
             k.reduce(ReduceOp.SUM, x, 0, 0, 3, 1, x);
             k.softmax(false, x, 0, x, 0, 7);
             k.indexSelect(x, 0, i, 0, x, 1, 4, 0, 1);
-            k.adamW(x, x, x, x, 0, 1e-3f, 0.9f, 0.999f, 1e-8f, 0, 1);
+            k.adamW(new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0, 1), x, 0, x, 0, x, 0, x, 0, 0);
             CudaDevice.get(0).synchronize();
         }
     }

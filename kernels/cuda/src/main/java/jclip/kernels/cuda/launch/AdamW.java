@@ -1,5 +1,6 @@
 package jclip.kernels.cuda.launch;
 
+import jclip.kernels.AdamWStep;
 import jclip.kernels.Buffer;
 import jclip.kernels.cuda.CudaDevice;
 import jclip.kernels.cuda.CudaKernel;
@@ -12,22 +13,16 @@ public final class AdamW {
         step = device.kernel("adamw", "jclip_adamw_f32");
     }
 
-    public void adamW(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
-            float eps, float weightDecay, int t) {
-        if (t < 1) throw new IllegalArgumentException("adamW: the step count t starts at 1, got " + t);
+    public void adamW(AdamWStep s, Buffer param, int paramOffset, Buffer grad, int gradOffset, Buffer m, int mOffset,
+            Buffer v, int vOffset, int n) {
         Args.nonNegative("adamW", "n", n);
-        Args.f32("adamW", "param", param, 0, n);
-        Args.f32("adamW", "grad", grad, 0, n);
-        Args.f32("adamW", "m", m, 0, n);
-        Args.f32("adamW", "v", v, 0, n);
+        Args.f32("adamW", "param", param, paramOffset, n);
+        Args.f32("adamW", "grad", grad, gradOffset, n);
+        Args.f32("adamW", "m", m, mOffset, n);
+        Args.f32("adamW", "v", v, vOffset, n);
         if (n == 0) return;
-        // The step's scalars, computed exactly as the CPU backend computes them.
-        float decay = 1 - lr * weightDecay;
-        double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
-        float stepSize = (float) (lr / c1);
-        float invSqrtC2 = (float) (1 / Math.sqrt(c2));
-        step.pointer(param, 0).pointer(grad, 0).pointer(m, 0).pointer(v, 0).i32(n).f32(beta1).f32(beta2).f32(eps)
-                .f32(decay).f32(stepSize).f32(invSqrtC2)
+        step.pointer(param, paramOffset).pointer(grad, gradOffset).pointer(m, mOffset).pointer(v, vOffset).i32(n)
+                .f32(s.beta1()).f32(s.beta2()).f32(s.eps()).f32(s.decay()).f32(s.stepSize()).f32(s.invSqrtC2())
                 .launch(Layout.blocks(n), Layout.THREADS, 0);
     }
 }
