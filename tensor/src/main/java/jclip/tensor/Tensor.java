@@ -287,11 +287,15 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** Adds g (which the caller closes afterwards) into this leaf's gradient. */
     void accumulateGrad(Tensor g) {
-        if (grad == null) {
-            grad = MemoryScope.untracked(g.copy());
-        } else {
+        if (grad != null) {
             grad.addInPlace(g, 1f);
+        } else if (!g.storage.isShared() && g.offset == 0 && g.isContiguous() && g.numel() == g.storage.buffer.length()) {
+            // g is the last reference to a buffer of exactly its size: keep the buffer instead of a copy.
+            grad = MemoryScope.untracked(g.alias());
+        } else {
+            grad = MemoryScope.untracked(g.copy());
         }
     }
 
