@@ -90,7 +90,7 @@ xmx() {  # each jclip task's heap: about 15 % above the smallest it ran in (2026
         gemm-1024) echo 512m ;;
         image-*) echo 560m ;;
         text-*) echo 400m ;;
-        train-16) echo 5g ;;  # 4g and 4400m ran out of heap on 2026-12-04 22:15 (4g had passed at 21:13): see RESULTS
+        train-16) echo 3800m ;;  # runs in 3600m since 2026-12-08 (flat weights and moments, activations freed in backward), slower there
         check) echo 1200m ;;  # both towers at once
     esac
 }
