@@ -516,6 +516,20 @@ public final class Gemm {
                         ap[d + 2] = alpha * a[src + 2 * lda + p];
                         ap[d + 3] = alpha * a[src + 3 * lda + p];
                     }
+                } else if (mr == 8 && mrr == 8) {
+                    // The AVX-512 tile's height, written out as the 4-row case is: the generic loop
+                    // below took 11 % of encodeImage's samples, against 7 % for packing B.
+                    int s1 = src + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
+                    for (int p = 0, d = dst; p < kc; p++, d += 8) {
+                        ap[d] = alpha * a[src + p];
+                        ap[d + 1] = alpha * a[s1 + p];
+                        ap[d + 2] = alpha * a[s2 + p];
+                        ap[d + 3] = alpha * a[s3 + p];
+                        ap[d + 4] = alpha * a[s4 + p];
+                        ap[d + 5] = alpha * a[s5 + p];
+                        ap[d + 6] = alpha * a[s6 + p];
+                        ap[d + 7] = alpha * a[s7 + p];
+                    }
                 } else {
                     for (int p = 0; p < kc; p++) {
                         for (int r = 0; r < mrr; r++) ap[dst + p * mr + r] = alpha * a[src + r * lda + p];
