@@ -535,6 +535,21 @@ public final class Gemm {
                         for (int r = 0; r < mrr; r++) ap[dst + p * mr + r] = alpha * a[src + r * lda + p];
                     }
                 }
+            } else if (mrr == 8) {
+                // As below, unrolled for the AVX-512 tile (the loop took 9 % of a Fashion-MNIST step:
+                // the weight gradients' products read their A transposed).
+                for (int p = 0; p < kc; p++) {
+                    int src = ao + (pc + p) * lda + ic + ir;
+                    int d = dst + p * mr;
+                    ap[d] = alpha * a[src];
+                    ap[d + 1] = alpha * a[src + 1];
+                    ap[d + 2] = alpha * a[src + 2];
+                    ap[d + 3] = alpha * a[src + 3];
+                    ap[d + 4] = alpha * a[src + 4];
+                    ap[d + 5] = alpha * a[src + 5];
+                    ap[d + 6] = alpha * a[src + 6];
+                    ap[d + 7] = alpha * a[src + 7];
+                }
             } else {
                 // A(i, p) = a[ao + p*lda + i]: each column p is contiguous in i.
                 for (int p = 0; p < kc; p++) {
