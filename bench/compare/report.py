@@ -10,6 +10,7 @@ from collections import defaultdict
 
 TASKS = [("image-1", "encodeImage, batch 1"), ("image-16", "encodeImage, batch 16"),
          ("text-16", "encodeText, batch 16"), ("train-16", "training step, batch 16"),
+         ("train-fmnist", "Fashion-MNIST model, training step, batch 256"),
          ("gemm-1024", "GEMM 1024³ float32")]
 PEERS = [("torch", "PyTorch"), ("ort", "ONNX Runtime")]
 

@@ -90,6 +90,7 @@ xmx() {  # each jclip task's heap: about 15 % above the smallest it ran in (2026
         gemm-1024) echo 512m ;;
         image-*) echo 560m ;;
         text-*) echo 400m ;;
+        train-fmnist) echo 480m ;;  # ran in 400m (2026-12-08)
         train-16) echo 3800m ;;  # runs in 3600m since 2026-12-08 (flat weights and moments, activations freed in backward), slower there
         check) echo 1200m ;;  # both towers at once
     esac
@@ -167,7 +168,7 @@ RUNS=$CACHE/runs-$STAMP.tsv
 TOOLS=(jclip torch ort)
 for ((r = 0; r < ROUNDS; r++)); do
     order=("${TOOLS[@]:r % 3}" "${TOOLS[@]:0:r % 3}")
-    for task in image-1 image-16 text-16 train-16 gemm-1024; do
+    for task in image-1 image-16 text-16 train-16 train-fmnist gemm-1024; do
         for tool in "${order[@]}"; do
             supported "$tool" "$task" || continue
             result=$(run_one "$tool" "$task")
@@ -203,7 +204,7 @@ $QUICK_NOTE
 - versions: $(java -version 2>&1 | head -1); torch $($PY -c 'import torch; print(torch.__version__)') (BLAS: $BLAS); numpy $($PY -c 'import numpy; print(numpy.__version__)'); ONNX Runtime $(java -cp "$ORT_JAR:$BENCH_JAR:$CACHE/ort-classes" OrtRunner version 2>/dev/null); jclip $COMMIT
 - model: ViT-B/32 CLIP, random weights (make_model.py, seed 0), the same file for every tool; float32; $CORES threads everywhere
   (torch.set_num_threads, OMP_NUM_THREADS, ORT intra-op threads, jclip.threads)
-- jclip heap: -Xmx$(xmx image-1) for the image tower, -Xmx$(xmx text-16) for the text tower (each encoder loads only its tower, as ONNX Runtime loads only its graph), -Xmx$(xmx train-16) for the training step, -Xmx$(xmx gemm-1024) for GEMM
+- jclip heap: -Xmx$(xmx image-1) for the image tower, -Xmx$(xmx text-16) for the text tower (each encoder loads only its tower, as ONNX Runtime loads only its graph), -Xmx$(xmx train-16) for the training step, -Xmx$(xmx train-fmnist) for the Fashion-MNIST model's, -Xmx$(xmx gemm-1024) for GEMM
 - calibration, numpy sgemm 2048³ before: $CAL_BEFORE; after: $CAL_AFTER$(awk -v s="$SCALING" -v c="$CORES" 'BEGIN {
     if (s < 0.8 * c) printf "\n  **%s cores were only %sx one core in a calibration: something else was probably running; the times are suspect.**", c, s }')
 - $ROUNDS round(s), tools in rotating order, one process per measurement; the whole run took $MINUTES min

@@ -4,7 +4,9 @@
     OMP_NUM_THREADS=2 /usr/bin/python3 bench/compare/torch_runner.py TASK [DIR]
 
 TASK: image-1, image-16, text-16 (eval mode, no_grad), train-16 (forward of both towers, symmetric
-cross-entropy, backward, AdamW), gemm-1024, or check (the model reproduces the reference outputs).
+cross-entropy, backward, AdamW), train-fmnist (the same step for the README's Fashion-MNIST model,
+FMNIST below, batch 256, random weights and data made here), gemm-1024, or check (the model
+reproduces the reference outputs).
 DIR holds what make_model.py wrote (default bench/compare/.cache). Prints
 "RESULT tool=torch task=TASK median_ms=M iterations=N". Iterations: COMPARE_WARMUP_ITERS (3) and
 COMPARE_WARMUP_S (5) of warm-up, then at least COMPARE_MIN_ITERS (5) and COMPARE_MIN_S (10) timed.
@@ -24,6 +26,25 @@ except ImportError:
 
 import safetensors_io  # noqa: E402
 from clip_torch import CLIP, clip_loss, decays  # noqa: E402
+
+
+# The README's Fashion-MNIST model (jclip --model fmnist): 28 px, patch 7, width 128 x 2 layers; text
+# 128 x 2 layers, context 20; embed 64; a vocabulary of 1,000 (jclip learns its BPE there).
+FMNIST = dict(embed_dim=64, image_resolution=28, vision_layers=2, vision_width=128, vision_patch_size=7,
+              context_length=20, vocab_size=1000, transformer_width=128, transformer_heads=2, transformer_layers=2)
+
+
+def fmnist_batch(n=256):
+    """Images N(0, 1) and caption-like rows: start, 4 to 8 word ids, end (the largest id), padding."""
+    gen = torch.Generator().manual_seed(0)
+    vocab, context = FMNIST["vocab_size"], FMNIST["context_length"]
+    texts = torch.zeros(n, context, dtype=torch.int64)
+    for i in range(n):
+        length = 4 + (i * 3) % 5
+        texts[i, 0] = vocab - 2
+        texts[i, 1:1 + length] = torch.randint(1, vocab - 2, (length,), generator=gen)
+        texts[i, 1 + length] = vocab - 1
+    return torch.randn(n, 3, 28, 28, generator=gen), texts
 
 
 def env(name, default):
@@ -56,7 +77,7 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     task = sys.argv[1]
-    if task not in ("image-1", "image-16", "text-16", "train-16", "gemm-1024", "check"):
+    if task not in ("image-1", "image-16", "text-16", "train-16", "train-fmnist", "gemm-1024", "check"):
         sys.exit(f"torch_runner: unknown task {task}\n{__doc__}")
     folder = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, ".cache")
     torch.set_num_threads(int(os.environ.get("COMPARE_THREADS", os.cpu_count())))
@@ -66,9 +87,17 @@ def main():
         a, b, c = torch.randn(1024, 1024), torch.randn(1024, 1024), torch.empty(1024, 1024)
         fn = lambda: torch.mm(a, b, out=c)  # noqa: E731
     else:
-        model = load_model(folder)
-        inputs = safetensors_io.load(os.path.join(folder, "inputs.safetensors"))
-        images, texts = inputs["images"], inputs["texts"]
+        if task == "train-fmnist":
+            model = CLIP(**FMNIST)
+            with torch.no_grad():
+                for name, p in model.named_parameters():
+                    if name != "logit_scale":
+                        p.copy_(torch.randn(p.shape) * 0.02 + (1 if "ln" in name and name.endswith(".weight") else 0))
+            images, texts = fmnist_batch()
+        else:
+            model = load_model(folder)
+            inputs = safetensors_io.load(os.path.join(folder, "inputs.safetensors"))
+            images, texts = inputs["images"], inputs["texts"]
         if task == "check":
             model.eval()
             with torch.no_grad():
@@ -77,7 +106,7 @@ def main():
                     print(f"CHECK tool=torch what={what}-16 max_abs_diff={(out - ref).abs().max().item():.3e} "
                           f"max_abs_ref={ref.abs().max().item():.3e}")
             return
-        if task == "train-16":
+        if task.startswith("train"):
             model.train()
             params = dict(model.named_parameters())
             groups = [{"params": [p for n, p in params.items() if decays(n, p)], "weight_decay": 0.2},

@@ -5,12 +5,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import jclip.clip.model.ClipConfig;
 import jclip.clip.model.ClipModel;
 import jclip.clip.model.Towers;
+import jclip.kernels.DType;
 import jclip.kernels.cpu.Gemm;
 import jclip.nn.AdamW;
 import jclip.tensor.Autograd;
 import jclip.tensor.MemoryScope;
+import jclip.tensor.Rng;
 import jclip.tensor.Tensor;
 import jclip.tensor.io.SafeTensors;
 
@@ -25,6 +28,8 @@ import jclip.tensor.io.SafeTensors;
  * TASK: image-1, image-16, text-16 (eval, no gradients, features copied to the host; only the tower
  * used is loaded, {@link Towers}), train-16
  * (loss of both towers, backward, AdamW lr 1e-5, β 0.9/0.98, ε 1e-6, decay 0.2 on weights),
+ * train-fmnist (the same step for the README's Fashion-MNIST model at batch 256, random weights and
+ * data made here exactly as torch_runner.py makes them: its FMNIST and fmnist_batch),
  * gemm-1024 ({@link Gemm#sgemm}), or check (prints the largest differences from PyTorch's outputs).
  * Prints {@code RESULT tool=jclip task=TASK median_ms=M iterations=N}; the iteration counts come
  * from the environment as for the other runners (COMPARE_WARMUP_ITERS, COMPARE_WARMUP_S,
@@ -35,16 +40,18 @@ public final class JclipRunner {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 2) {
-            System.err.println("usage: JclipRunner image-1|image-16|text-16|train-16|gemm-1024|check DIR");
+            System.err.println("usage: JclipRunner image-1|image-16|text-16|train-16|train-fmnist|gemm-1024|check DIR");
             System.exit(2);
         }
         String task = args[0];
         Path dir = Path.of(args[1]);
-        if (!List.of("image-1", "image-16", "text-16", "train-16", "gemm-1024", "check").contains(task))
+        if (!List.of("image-1", "image-16", "text-16", "train-16", "train-fmnist", "gemm-1024", "check").contains(task))
             throw new IllegalArgumentException("unknown task " + task);
         Runnable body;
         if (task.equals("gemm-1024")) {
             body = gemm(1024);
+        } else if (task.equals("train-fmnist")) {
+            body = fmnistStep();
         } else {
             // As ONNX Runtime's runner loads only the graph of the tower it times, an encoder loads only its tower.
             Towers towers = task.startsWith("image") ? Towers.IMAGE : task.startsWith("text") ? Towers.TEXT : Towers.IMAGE_AND_TEXT;
@@ -91,6 +98,24 @@ public final class JclipRunner {
                 if (!Float.isFinite(loss.item())) throw new IllegalStateException("loss is not finite");
             }
         };
+    }
+
+    /** torch_runner.py's FMNIST model and fmnist_batch: the shapes and the captions' lengths match. */
+    private static Runnable fmnistStep() {
+        int vocab = 1000, context = 20, n = 256;
+        Rng rng = new Rng(0);
+        ClipModel clip = new ClipModel(ClipConfig.vit(64, 28, 7, 128, 2, context, vocab, 128, 2), rng);
+        Tensor images = MemoryScope.untracked(rng.randn(n, 3, 28, 28));
+        long[] ids = new long[n * context];
+        SplittableRandom words = new SplittableRandom(0);
+        for (int i = 0; i < n; i++) {
+            int length = 4 + (i * 3) % 5;
+            ids[i * context] = vocab - 2;
+            for (int j = 1; j <= length; j++) ids[i * context + j] = 1 + words.nextInt(vocab - 3);
+            ids[i * context + 1 + length] = vocab - 1;
+        }
+        Tensor texts = MemoryScope.untracked(Tensor.fromHost(ids, DType.I64, n, context));
+        return trainStep(clip, images, texts);
     }
 
     private static Runnable gemm(int n) {
