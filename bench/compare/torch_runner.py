@@ -26,6 +26,7 @@ except ImportError:
 
 import safetensors_io  # noqa: E402
 from clip_torch import CLIP, clip_loss, decays  # noqa: E402
+from make_model import randomise  # noqa: E402
 
 
 # The README's Fashion-MNIST model (jclip --model fmnist): 28 px, patch 7, width 128 x 2 layers; text
@@ -89,10 +90,7 @@ def main():
     else:
         if task == "train-fmnist":
             model = CLIP(**FMNIST)
-            with torch.no_grad():
-                for name, p in model.named_parameters():
-                    if name != "logit_scale":
-                        p.copy_(torch.randn(p.shape) * 0.02 + (1 if "ln" in name and name.endswith(".weight") else 0))
+            randomise(model, torch.Generator().manual_seed(0))
             images, texts = fmnist_batch()
         else:
             model = load_model(folder)

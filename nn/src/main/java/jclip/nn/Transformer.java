@@ -59,14 +59,10 @@ public final class Transformer extends Layer {
     public Tensor forward(Tensor x) {
         if (!Autograd.isEnabled()) return inference(x);
         // The blocks' activations and outputs are internal: backward frees each once it has used it.
-        MemoryScope scope = MemoryScope.open();
-        try {
+        try (MemoryScope scope = MemoryScope.open()) {
             for (ResidualAttentionBlock b : blocks) x = checkpointing ? Autograd.checkpoint(b::forward, x) : b.forward(x);
-        } catch (RuntimeException | Error e) {
-            scope.close();
-            throw e;
+            return scope.closeIntoGraph(x);
         }
-        return scope.closeIntoGraph(x);
     }
 
     /**

@@ -23,19 +23,8 @@ public final class Flat {
     /** Zeroed tensors of the shapes, dtypes and devices of {@code like}, in order; the caller owns them. */
     public static List<Tensor> zerosLike(List<Tensor> like) {
         Tensor[] out = new Tensor[like.size()];
-        for (List<Integer> group : groups(like)) {
-            Tensor first = like.get(group.get(0));
-            try (MemoryScope scope = MemoryScope.open()) {
-                Tensor flat = Tensor.empty(first.device(), first.dtype(), total(like, group));
-                flat.kernels().fill(flat.buffer(), 0, flat.numel(), 0);
-                int at = 0;
-                for (int i : group) {
-                    int[] shape = like.get(i).shape();
-                    out[i] = MemoryScope.untracked(flat.view(at, shape, Shape.contiguousStrides(shape)));
-                    at += Shape.numel(shape);
-                }
-            }
-        }
+        layOut(like, true, (i, flat, at, strides) ->
+                out[i] = MemoryScope.untracked(flat.view(at, like.get(i).shape(), strides)));
         return List.of(out);
     }
 
@@ -51,22 +40,35 @@ public final class Flat {
             if (t.node() != null) throw new IllegalArgumentException("only leaf tensors are packed, not " + t);
             if (!t.storage.isShared() && !movable.contains(t)) movable.add(t);
         }
-        for (List<Integer> group : groups(movable)) {
-            Tensor first = movable.get(group.get(0));
+        layOut(movable, false, (i, flat, at, strides) -> {
+            Tensor t = movable.get(i);
+            t.kernels().copy(t.shape(), t.buffer(), t.offset, t.strides, flat.buffer(), at, strides);
+            Storage old = t.storage;
+            flat.storage.retain();
+            t.storage = flat.storage;
+            t.offset = at;
+            t.strides = strides;
+            old.release();
+        });
+    }
+
+    /** Where tensor i of a layout goes: at offset {@code at} of {@code flat}, contiguous. */
+    private interface Placement {
+        void place(int i, Tensor flat, int at, int[] strides);
+    }
+
+    /** One new storage per group (zeroed or not), each tensor's place in it handed to placement in order. */
+    private static void layOut(List<Tensor> tensors, boolean zeroed, Placement placement) {
+        for (List<Integer> group : groups(tensors)) {
+            Tensor first = tensors.get(group.get(0));
             try (MemoryScope scope = MemoryScope.open()) {
-                Tensor flat = Tensor.empty(first.device(), first.dtype(), total(movable, group));
+                Tensor flat = Tensor.empty(first.device(), first.dtype(), total(tensors, group));
+                if (zeroed) flat.kernels().fill(flat.buffer(), 0, flat.numel(), 0);
                 int at = 0;
                 for (int i : group) {
-                    Tensor t = movable.get(i);
-                    int[] strides = Shape.contiguousStrides(t.shape());
-                    t.kernels().copy(t.shape(), t.buffer(), t.offset, t.strides, flat.buffer(), at, strides);
-                    Storage old = t.storage;
-                    flat.storage.retain();
-                    t.storage = flat.storage;
-                    t.offset = at;
-                    t.strides = strides;
-                    old.release();
-                    at += t.numel();
+                    int[] shape = tensors.get(i).shape();
+                    placement.place(i, flat, at, Shape.contiguousStrides(shape));
+                    at += Shape.numel(shape);
                 }
             }
         }

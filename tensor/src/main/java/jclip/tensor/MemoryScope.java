@@ -84,14 +84,11 @@ public final class MemoryScope implements AutoCloseable {
         if (closed) throw new IllegalStateException("memory scope already closed");
         if (stack.peek() != this) throw new IllegalStateException("memory scopes must be closed innermost first");
         keep(result);
-        MemoryScope parent = parent();
         for (Tensor t : owned) {
             if (t.scope != this) continue;
             t.graphOwned = true;
-            if (parent != null) parent.adopt(t);
-            else t.scope = null;
+            keep(t);
         }
-        owned.clear();
         close();
         return result;
     }

@@ -1,11 +1,12 @@
 package jclip.bench.compare;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import jclip.clip.model.ClipConfig;
+import jclip.clip.cli.ModelPresets;
 import jclip.clip.model.ClipModel;
 import jclip.clip.model.Towers;
 import jclip.kernels.DType;
@@ -101,10 +102,10 @@ public final class JclipRunner {
     }
 
     /** torch_runner.py's FMNIST model and fmnist_batch: the shapes and the captions' lengths match. */
-    private static Runnable fmnistStep() {
+    private static Runnable fmnistStep() throws IOException {
         int vocab = 1000, context = 20, n = 256;
         Rng rng = new Rng(0);
-        ClipModel clip = new ClipModel(ClipConfig.vit(64, 28, 7, 128, 2, context, vocab, 128, 2), rng);
+        ClipModel clip = new ClipModel(ModelPresets.resolve("fmnist", vocab, context), rng);
         Tensor images = MemoryScope.untracked(rng.randn(n, 3, 28, 28));
         long[] ids = new long[n * context];
         SplittableRandom words = new SplittableRandom(0);

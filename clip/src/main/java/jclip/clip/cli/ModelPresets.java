@@ -6,14 +6,14 @@ import java.nio.file.Path;
 import jclip.clip.model.ClipConfig;
 
 /** Named model sizes for --model, or a JSON file in the original build_model argument format. */
-final class ModelPresets {
+public final class ModelPresets {
     private ModelPresets() {}
 
     static final String HELP = "tiny (demo: 32 px, patch 8), fmnist (28 px, patch 7; 0.8 M parameters), "
             + "fmnist-wide (28 px, patch 7, width 256 x 4), vit-b-32, or a JSON config file";
 
     /** A configuration whose vocabulary size is that of the tokenizer in use. */
-    static ClipConfig resolve(String name, int vocabSize, int contextLength) throws IOException {
+    public static ClipConfig resolve(String name, int vocabSize, int contextLength) throws IOException {
         return switch (name) {
             case "tiny" -> ClipConfig.vit(64, 32, 8, 128, 2, contextLength, vocabSize, 128, 2);
             case "fmnist" -> ClipConfig.vit(64, 28, 7, 128, 2, contextLength, vocabSize, 128, 2);
